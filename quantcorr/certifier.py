@@ -199,6 +199,11 @@ class Certifier(ABC):
             return False, f"missing module(s): {', '.join(missing)}"
         return True, ""
 
+    @classmethod
+    def quick_options(cls) -> Options:
+        """Options for small budgets (CI, `bench --quick`); defaults unless a solver overrides."""
+        return cls.Options()
+
     @abstractmethod
     def supports(self, target: Target) -> bool:
         """Whether this certifier can answer about `target` (cheap, no heavy imports)."""
