@@ -1,0 +1,1 @@
+"""Example quantcorr plugin: the Peres-Horodecki (PPT) criterion as a steering certifier."""

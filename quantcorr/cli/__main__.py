@@ -1,0 +1,3 @@
+from quantcorr.cli.main import main
+
+main()

@@ -1,0 +1,16 @@
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+
+@pytest.fixture
+def fresh_registry():
+    """Rebuild the plugin registry before and after a test that changes entry points."""
+    from quantcorr.plugins import get_registry
+
+    get_registry(reload=True)
+    yield
+    get_registry(reload=True)
