@@ -8,3 +8,4 @@ def register_certifiers(register):
     from .lhs import SdpLhs
 
     register(SdpLhs)
+    from .polytope import PolytopeLhs; register(PolytopeLhs)  # noqa: E702 (issue 4)

@@ -1,0 +1,114 @@
+"""The scalable LHS linear program with a fixed set of Bob hidden states (HiGHS via scipy).
+
+Conventions (DESIGN.md): party 0 (Alice, qubit) steers Bob (trusted, dimension dB) with m
+two-outcome measurements. Operators are handled in Gell-Mann coordinates g in R^{dB^2}
+(`quantcorr.linalg.to_gell_mann`; a density operator has g_0 = 1). An `AffineAssemblage` holds
+sigma_{0|x}(v) and rho_B(v) = sigma_{0|x} + sigma_{1|x}, both affine in the visibility v.
+
+Program (Porto, Designolle, Pokutta, Quintino, arXiv 2506.03045): with hidden states h_lambda
+fixed, variables p_lambda >= 0 (weights) and 0 <= q_{x,lambda} <= p_lambda (weight times the
+probability of outcome 0), maximise v subject to
+    sum_lambda q_{x,lambda} h_lambda = g(sigma_{0|x}(v))   for every x,
+    sum_lambda p_lambda h_lambda     = g(rho_B(v)).
+Its size is polynomial in m (m N + N + 1 variables). With physical states h_lambda every
+feasible point is an LHS model (inner approximation); with the vertices of a polytope containing
+the state space it is a relaxation (outer approximation), whose dual at the optimum is a
+functional that no LHS assemblage can push above its bound: a steering inequality.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+
+@dataclass(frozen=True)
+class AffineAssemblage:
+    """Two-outcome assemblage, affine in v: element(v) = at0 + v * (at1 - at0).
+
+    `first0`/`first1`: (m, dB^2) coordinates of sigma_{0|x} at v = 0 and v = 1;
+    `marg0`/`marg1`: (dB^2,) coordinates of rho_B at v = 0 and v = 1."""
+
+    first0: np.ndarray
+    first1: np.ndarray
+    marg0: np.ndarray
+    marg1: np.ndarray
+
+    @property
+    def n_settings(self) -> int:
+        return self.first0.shape[0]
+
+    def first(self, v: float) -> np.ndarray:
+        return self.first0 + v * (self.first1 - self.first0)
+
+    def marginal(self, v: float) -> np.ndarray:
+        return self.marg0 + v * (self.marg1 - self.marg0)
+
+    def both(self, v: float) -> np.ndarray:
+        """(m, 2, dB^2): coordinates of sigma_{0|x}(v) and sigma_{1|x}(v)."""
+        s0 = self.first(v)
+        return np.stack([s0, self.marginal(v)[None] - s0], axis=1)
+
+
+@dataclass
+class LpSolution:
+    """Optimum of the hidden-state LP: visibility `v`, weights `p` (N,), `q` (m, N), and the dual
+    values of the element rows (m, dB^2) and of the marginal rows (dB^2,)."""
+
+    v: float
+    p: np.ndarray
+    q: np.ndarray
+    dual_first: np.ndarray
+    dual_marg: np.ndarray
+
+
+def solve_hidden_state_lp(target: AffineAssemblage, hidden: np.ndarray, v_max: float = 1.0,
+                          tol: float = 1e-9, time_limit: float | None = None) -> LpSolution:
+    """Maximise v in [0, v_max] such that target(v) has a model on the hidden states `hidden`
+    (N, dB^2) Gell-Mann coordinates. Raises RuntimeError when HiGHS does not reach an optimum."""
+    from scipy.optimize import linprog
+
+    m, d2 = target.first0.shape
+    n = hidden.shape[0]
+    hT = sp.csr_matrix(hidden.T)  # (d2, N)
+    n_q, n_var = m * n, m * n + n + 1
+    # equality rows: m*d2 element rows, then d2 marginal rows; columns: q (x-major), p, v
+    a_q = sp.kron(sp.identity(m, format="csr"), hT, format="csr")
+    a_el = sp.hstack([a_q, sp.csr_matrix((m * d2, n)),
+                      sp.csr_matrix(-(target.first1 - target.first0).reshape(-1, 1))], format="csr")
+    a_mg = sp.hstack([sp.csr_matrix((d2, n_q)), hT,
+                      sp.csr_matrix(-(target.marg1 - target.marg0).reshape(-1, 1))], format="csr")
+    a_eq = sp.vstack([a_el, a_mg], format="csr")
+    b_eq = np.concatenate([target.first0.reshape(-1), target.marg0])
+    # q_{x,lambda} - p_lambda <= 0
+    a_ub = sp.hstack([sp.identity(n_q, format="csr"), -sp.kron(np.ones((m, 1)), sp.identity(n), format="csr"),
+                      sp.csr_matrix((n_q, 1))], format="csr")
+    c = np.zeros(n_var)
+    c[-1] = -1.0
+    bounds = np.zeros((n_var, 2))
+    bounds[:, 1] = np.inf
+    bounds[-1, 1] = v_max
+    options = {"primal_feasibility_tolerance": tol, "dual_feasibility_tolerance": tol, "presolve": True}
+    if time_limit is not None:
+        options["time_limit"] = float(time_limit)
+    for method in ("highs-ipm", "highs"):  # interior point is several times faster here
+        res = linprog(c, A_ub=a_ub, b_ub=np.zeros(n_q), A_eq=a_eq, b_eq=b_eq, bounds=bounds,
+                      method=method, options=options)
+        if res.status == 0 and res.x is not None:
+            break
+    else:
+        raise RuntimeError(f"HiGHS did not solve the hidden-state LP: {res.message}")
+    x = res.x
+    duals = np.asarray(res.eqlin.marginals)
+    return LpSolution(float(x[-1]), x[n_q:n_q + n].copy(), x[:n_q].reshape(m, n).copy(),
+                      duals[:m * d2].reshape(m, d2), duals[m * d2:])
+
+
+def functional_from_duals(sol: LpSolution) -> np.ndarray:
+    """Coefficients f (m, 2, dB^2) of the functional sum_{x,a} f_{a,x} . g(sigma_{a|x}) given by
+    the LP duals (the marginal rows are spread evenly over the settings)."""
+    m = sol.dual_first.shape[0]
+    share = np.broadcast_to(sol.dual_marg / m, sol.dual_first.shape)
+    return np.stack([sol.dual_first + share, share], axis=1)
