@@ -191,11 +191,10 @@ def mubs(d: int, k: int | None = None) -> MeasurementSet:
 _QUBIT_SETS = {
     "xz": lambda: np.array([[1.0, 0, 0], [0, 0, 1.0]]),
     "paulis": lambda: np.eye(3),
-    **{name: f for name, f in DIRECTION_SETS.items() if name != "octahedron"},
+    **DIRECTION_SETS,  # polyhedron axes: octahedron (= paulis), cube, ..., geodesic-N
 }
 
-NAMES = ("xz", "paulis", "cube", "icosahedron", "dodecahedron", "mubs", "mubs:K", "pvm", "povm",
-         "bloch:x,y,z;x,y,z;...", "FILE.json|FILE.npy")
+NAMES = (*_QUBIT_SETS, "mubs", "mubs:K", "pvm", "povm", "bloch:x,y,z;x,y,z;...", "FILE.json|FILE.npy")
 
 
 def measurements_from_spec(spec: str, dim: int) -> MeasurementSet | MeasurementSpace:

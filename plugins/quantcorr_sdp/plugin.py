@@ -6,6 +6,7 @@ from quantcorr import hookimpl
 @hookimpl
 def register_certifiers(register):
     from .lhs import SdpLhs
+    from .polytope import PolytopeLhs
 
     register(SdpLhs)
-    from .polytope import PolytopeLhs; register(PolytopeLhs)  # noqa: E702 (issue 4)
+    register(PolytopeLhs)

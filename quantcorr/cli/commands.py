@@ -10,7 +10,8 @@ import click
 from .main import SOLVER_ARGS, cli
 
 STATE_HELP = "werner, isotropic, ghz, w, partially_entangled, antisymmetric, product, or a .npy/.json file"
-MEAS_HELP = "xz, paulis, cube, icosahedron, dodecahedron, mubs, mubs:K, bloch:x,y,z;..., pvm, povm, or a file"
+MEAS_HELP = ("xz, paulis, cube, icosahedron, dodecahedron, icosidodecahedron, geodesic-N, mubs, mubs:K, "
+             "bloch:x,y,z;..., pvm, povm, or a POVM file (.json/.npy)")
 
 
 def _params(pairs: tuple[str, ...]) -> dict[str, str]:

@@ -82,3 +82,4 @@ def main() -> None:
 
 
 from . import commands  # noqa: E402,F401  (registers the built-in commands on `cli`)
+from . import bench_cmd  # noqa: E402,F401  (registers `quantcorr bench`)
