@@ -14,7 +14,8 @@ MEAS_HELP = ("xz, paulis, cube, icosahedron, dodecahedron, icosidodecahedron, ge
              "bloch:x,y,z;..., pvm, povm, or a POVM file (.json/.npy)")
 
 
-def _params(pairs: tuple[str, ...]) -> dict[str, str]:
+def parse_params(pairs: tuple[str, ...]) -> dict[str, str]:
+    """`--param KEY=VALUE` pairs as a dict (public: plugin commands reuse it)."""
     out = {}
     for p in pairs:
         key, eq, val = p.partition("=")
@@ -24,7 +25,8 @@ def _params(pairs: tuple[str, ...]) -> dict[str, str]:
     return out
 
 
-def _write_json(path: str, data: dict) -> None:
+def write_json_output(path: str, data: dict) -> None:
+    """Write JSON to PATH atomically, or print it when PATH is '-' (public: plugin commands reuse it)."""
     from ..jsonio import write_json
 
     if path == "-":
@@ -62,7 +64,7 @@ def certify(ctx: click.Context, solver: str, state: str, params: tuple[str, ...]
     from ..states import state_from_spec
 
     certifier, options = _solver_and_options(solver, ctx.args)
-    st = state_from_spec(state, _params(params))
+    st = state_from_spec(state, parse_params(params))
     target = SteeringTarget(st, measurements_from_spec(measurements, st.dims[0]))
     result = certifier.certify(target, options)
     if json_path != "-":
@@ -70,7 +72,7 @@ def certify(ctx: click.Context, solver: str, state: str, params: tuple[str, ...]
 
         show_result(result)
     if json_path:
-        _write_json(json_path, result.to_json())
+        write_json_output(json_path, result.to_json())
     if result.verdict.value == "failed":
         ctx.exit(1)
 
@@ -90,7 +92,7 @@ def threshold(ctx: click.Context, solver: str, state: str, params: tuple[str, ..
     from ..threshold import VisibilityFamily
 
     certifier, options = _solver_and_options(solver, ctx.args)
-    pars = {k: v for k, v in _params(params).items() if k != "v"}
+    pars = {k: v for k, v in parse_params(params).items() if k != "v"}
     base = state_from_spec(state, {**pars, "v": 1.0})
     family = VisibilityFamily(base)
     meas = measurements_from_spec(measurements, base.dims[0])
@@ -100,7 +102,7 @@ def threshold(ctx: click.Context, solver: str, state: str, params: tuple[str, ..
 
         show_threshold(result)
     if json_path:
-        _write_json(json_path, result.to_json())
+        write_json_output(json_path, result.to_json())
     if plot_path:
         from ..plotting import plot_threshold
 

@@ -1,0 +1,165 @@
+"""The local-hidden-state (LHS) model and the steering-specific data: target map and sampler.
+
+Conventions: party 0 (Alice, dimension d_A) steers Bob (dimension d_B). Operators are carried as
+real Gell-Mann coordinates (quantcorr.linalg). The model has `hidden` hidden variables lambda with
+uniform weights, hidden states sigma_lambda = A A^dag / tr(A A^dag) (A complex d_B x d_B) and
+response functions p(a|x, lambda) = softmax_a f(g^a, lambda), f(g, lambda) = sum_m c_{lambda,m}
+B_m(g), where g^a are the coordinates of M_{a|x} and {B_m} the orthonormal basis of `basis`.
+The same f serves every outcome, so the model is invariant under relabelling outcomes;
+zero-padded outcomes (M = 0) get probability exactly 0. The LHS assemblage is
+sigma^LHS_{a|x} = mean_lambda p(a|x, lambda) sigma_lambda, whose total trace is 1.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from quantcorr.errors import InputFileError
+from quantcorr.linalg import gell_mann, to_gell_mann
+from quantcorr.measurements import MeasurementSet, MeasurementSpace
+from quantcorr.states import State
+
+from .basis import coordinate_scale, orthonormal_transform
+from .losses import assemblage_loss
+
+FORMAT = "quantcorr.gradient-lhs.model/1"
+VALID = 1e-9  # an outcome whose element has trace below this is a zero-padded one
+
+
+def legendre_table(x: torch.Tensor, order: int) -> torch.Tensor:
+    """Normalised Legendre P_0..P_order of each coordinate, flattened: (..., n*(order+1))."""
+    p = [torch.ones_like(x), x]
+    for k in range(1, order):
+        p.append(((2 * k + 1) * x * p[k] - k * p[k - 1]) / (k + 1))
+    norms = torch.sqrt(2 * torch.arange(order + 1, dtype=x.dtype, device=x.device) + 1)
+    return (torch.stack(p[: order + 1], -1) * norms).flatten(-2)
+
+
+class LhsModel(nn.Module):
+    """LHS model for steering from dimension d_a to d_b (see the module docstring)."""
+
+    def __init__(self, d_a: int, d_b: int, hidden: int, order: int, factors: np.ndarray, w: np.ndarray,
+                 generator: torch.Generator | None = None) -> None:
+        super().__init__()
+        self.d_a, self.d_b, self.hidden, self.order = d_a, d_b, hidden, order
+        n_basis = w.shape[1]
+        self.register_buffer("scale", torch.as_tensor(coordinate_scale(d_a), dtype=torch.float64))
+        self.register_buffer("factors", torch.as_tensor(factors, dtype=torch.long))
+        self.register_buffer("w", torch.as_tensor(w, dtype=torch.float64))
+        self.register_buffer("gm_b_ri", torch.view_as_real(torch.tensor(gell_mann(d_b))))
+        self.register_buffer("target_map", torch.zeros(d_a * d_a, d_b * d_b, dtype=torch.float64), persistent=False)
+        self.a = nn.Parameter(torch.randn(hidden, d_b, d_b, 2, generator=generator, dtype=torch.float64))
+        self.c = nn.Parameter(torch.randn(hidden, n_basis, generator=generator, dtype=torch.float64)
+                              / math.sqrt(n_basis))
+
+    @classmethod
+    def for_family(cls, measurements: MeasurementSet | MeasurementSpace, d_b: int, hidden: int, order: int,
+                   seed: int) -> "LhsModel":
+        factors_w = orthonormal_transform(measurements, order)
+        gen = torch.Generator().manual_seed(seed)
+        return cls(measurements.dim, d_b, hidden, order, factors_w[0].factors, factors_w[1], gen)
+
+    @property
+    def gm_b(self) -> torch.Tensor:
+        """Bob's Gell-Mann matrices (complex, in the model's precision)."""
+        return torch.view_as_complex(self.gm_b_ri)
+
+    def config(self) -> dict[str, int]:
+        return {"d_a": self.d_a, "d_b": self.d_b, "hidden": self.hidden, "order": self.order,
+                "n_basis": int(self.w.shape[1]), "n_raw": int(self.w.shape[0])}
+
+    def set_state(self, state: State) -> None:
+        """Target map T with sigma^QM coordinates = g @ T, computed in torch from rho:
+        T[mu] = coordinates of tr_A[(G_mu (x) 1) rho] / sqrt(2 d_A)."""
+        da, db = self.d_a, self.d_b
+        rho = torch.tensor(state.rho, device=self.gm_b.device).reshape(da, db, da, db)
+        gm_a = torch.tensor(gell_mann(da), device=rho.device)
+        x = torch.einsum("mkc,cjkl->mjl", gm_a, rho)  # tr_A[(G_mu (x) 1) rho]
+        coords = math.sqrt(db / 2) * torch.einsum("nij,mji->mn", self.gm_b.to(rho.dtype), x).real
+        self.target_map.copy_(coords / math.sqrt(2 * da))
+
+    def features(self, g: torch.Tensor) -> torch.Tensor:
+        """Orthonormal basis functions B_m(g): (n, outcomes, d_A^2) -> (n, outcomes, n_basis)."""
+        table = legendre_table(g / self.scale, self.order)
+        raw = table.index_select(-1, self.factors.flatten()).unflatten(-1, self.factors.shape).prod(-1)
+        return raw @ self.w
+
+    def probabilities(self, g: torch.Tensor) -> torch.Tensor:
+        """p(a|x, lambda): (n, outcomes, hidden), zero on padded outcomes."""
+        logits = self.features(g) @ self.c.T
+        logits = logits.masked_fill((g[..., 0] <= VALID)[..., None], -math.inf)
+        return torch.softmax(logits, dim=-2)
+
+    def hidden_states(self) -> torch.Tensor:
+        """Coordinates of sigma_lambda: (hidden, d_B^2); each has g_0 = 1."""
+        a = torch.view_as_complex(self.a)
+        s = a @ a.conj().transpose(-1, -2)
+        s = s / torch.diagonal(s, dim1=-2, dim2=-1).sum(-1).real[:, None, None]
+        return math.sqrt(self.d_b / 2) * torch.einsum("mij,hji->hm", self.gm_b, s).real
+
+    def assemblage(self, g: torch.Tensor) -> torch.Tensor:
+        """sigma^LHS coordinates (n, outcomes, d_B^2)."""
+        return self.probabilities(g) @ self.hidden_states() / self.hidden
+
+    def losses(self, g: torch.Tensor) -> torch.Tensor:
+        """Per-measurement loss sum_a (1/2)||sigma^LHS_a - sigma^QM_a||_1, shape (n,)."""
+        valid = (g[..., 0] > VALID).to(g.dtype)
+        return assemblage_loss(self.assemblage(g), g @ self.target_map, valid, self.gm_b)
+
+    def forward(self, g: torch.Tensor) -> torch.Tensor:
+        return self.losses(g)
+
+    def loss(self, g: torch.Tensor) -> torch.Tensor:
+        """Mean loss over the batch (what `Trainer` minimises)."""
+        return self.losses(g).mean()
+
+
+class MeasurementSampler:
+    """Batches of Gell-Mann coordinates (n, outcomes, d_A^2) of POVM elements: a finite set gives
+    all its settings every time (no sampling); a space gives n fresh samples from `rng`."""
+
+    def __init__(self, measurements: MeasurementSet | MeasurementSpace, dtype: torch.dtype, device: torch.device):
+        self.measurements, self.dtype, self.device = measurements, dtype, device
+        self.finite = isinstance(measurements, MeasurementSet)
+        self._fixed = self._coords(measurements.elements) if self.finite else None
+
+    def _coords(self, elements: np.ndarray) -> torch.Tensor:
+        return torch.as_tensor(to_gell_mann(elements), dtype=self.dtype, device=self.device)
+
+    def sample(self, n: int, rng: np.random.Generator) -> torch.Tensor:
+        if self._fixed is not None:
+            return self._fixed
+        return self._coords(self.measurements.sample(n, rng))
+
+
+def save_model(model: LhsModel, path: str | Path, meta: dict[str, Any]) -> Path:
+    """Write the model (config, parameters, basis) atomically to a .pt file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    state = {k: v.detach().cpu().to(torch.float64) if v.is_floating_point() else v.detach().cpu()
+             for k, v in model.state_dict().items()}
+    torch.save({"format": FORMAT, "config": model.config(), "state_dict": state, "meta": meta}, tmp)
+    os.replace(tmp, path)
+    return path
+
+
+def load_model(path: str | Path) -> tuple[LhsModel, dict[str, Any]]:
+    """(model in float64 on the CPU, meta) from a file written by `save_model`."""
+    try:
+        blob = torch.load(Path(path), map_location="cpu", weights_only=True)
+    except (OSError, RuntimeError, EOFError) as exc:
+        raise InputFileError(f"cannot read model file {path}: {exc}") from None
+    if not isinstance(blob, dict) or blob.get("format") != FORMAT:
+        raise InputFileError(f"{path} is not a gradient-lhs model file")
+    cfg, sd = blob["config"], blob["state_dict"]
+    model = LhsModel(cfg["d_a"], cfg["d_b"], cfg["hidden"], cfg["order"], sd["factors"].numpy(), sd["w"].numpy())
+    model.load_state_dict(sd)
+    return model, blob.get("meta", {})

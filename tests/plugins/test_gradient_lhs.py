@@ -1,0 +1,214 @@
+"""Tests of the gradient-lhs plugin (small budgets: the whole file runs in about a minute)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from click.testing import CliRunner  # noqa: E402
+
+from quantcorr.certifier import SteeringTarget  # noqa: E402
+from quantcorr.cli.main import cli  # noqa: E402
+from quantcorr.linalg import gell_mann, to_gell_mann, trace_norm  # noqa: E402
+from quantcorr.measurements import MeasurementSet, MeasurementSpace, POVM, measurements_from_spec  # noqa: E402
+from quantcorr.states import isotropic, werner  # noqa: E402
+from quantcorr.threshold import VisibilityFamily  # noqa: E402
+from quantcorr_gradient.certifier import GradientLhs, GradientOptions, Session  # noqa: E402
+from quantcorr_gradient.cli import verify_model  # noqa: E402
+from quantcorr_gradient.losses import hermitian_from_coords, trace_norm_closed_2x2, trace_norm_eig  # noqa: E402
+from quantcorr_gradient.model import LhsModel, MeasurementSampler, load_model  # noqa: E402
+from quantcorr_gradient.scan import hinge_fit  # noqa: E402
+from quantcorr_gradient.trainer import TrainConfig, Trainer  # noqa: E402
+
+SMALL = dict(hidden=16, batch=64, test_batch=500, patience=100, progress=False)
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    """Small tensors: one thread is fastest, and much faster on a shared CPU."""
+    old = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(old)
+
+
+def _certify(state, meas, tmp_path, **kw):
+    opts = GradientOptions(**{**SMALL, "model": str(tmp_path / "m.pt"), **kw})
+    return GradientLhs().certify(SteeringTarget(state, measurements_from_spec(meas, state.dims[0])), opts)
+
+
+def test_separable_reaches_tolerance_entangled_does_not(tmp_path):
+    sep = _certify(werner(0.2), "pvm", tmp_path, steps=400)
+    assert sep.verdict.value == "unsteerable" and sep.rigor.value == "numerical", sep.message
+    assert sep.value < 5e-3 and sep.quantities["loss_max"] >= sep.value
+    ent = _certify(werner(1.0), "pvm", tmp_path, steps=400)
+    assert ent.verdict.value == "inconclusive" and ent.rigor is None
+    assert ent.value > 0.15  # the best LHS approximation is at trace distance ~1/4
+    assert ent.certificate.kind == "lhs-model" and ent.quantities["device"] == "cpu"
+
+
+@pytest.mark.parametrize("d", [2, 3])
+def test_relabelling_outcomes_permutes_probabilities(d):
+    meas = MeasurementSpace("povm", d)
+    model = LhsModel.for_family(meas, d, 5, 2, seed=1)
+    elems = meas.sample(6, np.random.default_rng(0))
+    perm = np.random.default_rng(1).permutation(d * d)
+    g = torch.as_tensor(to_gell_mann(elems))
+    gp = torch.as_tensor(to_gell_mann(elems[:, perm]))
+    with torch.no_grad():
+        p, pp = model.probabilities(g), model.probabilities(gp)
+    torch.testing.assert_close(pp, p[:, perm])
+    torch.testing.assert_close(p.sum(1), torch.ones(6, 5, dtype=torch.float64))
+
+
+def test_zero_padded_outcomes_get_zero_probability():
+    three = POVM(np.array([np.diag([1.0, 0]), np.diag([0, 0.5]), np.diag([0, 0.5])]))
+    two = POVM(np.array([np.diag([1.0, 0]), np.diag([0, 1.0])]))
+    meas = MeasurementSet((three, two), "mixed")
+    model = LhsModel.for_family(meas, 2, 4, 2, seed=0)
+    with torch.no_grad():
+        p = model.probabilities(MeasurementSampler(meas, torch.float64, torch.device("cpu")).sample(0, None))
+    assert torch.all(p[1, 2] == 0) and torch.allclose(p.sum(1), torch.ones(2, 4, dtype=torch.float64))
+
+
+@pytest.mark.parametrize("d", [2, 3])
+def test_closed_form_and_eig_trace_norms_agree(d):
+    gm = torch.tensor(gell_mann(d))
+    x = torch.randn(50, d * d, dtype=torch.float64, generator=torch.Generator().manual_seed(d), requires_grad=True)
+    eig = trace_norm_eig(x, gm)
+    ref = trace_norm(hermitian_from_coords(x.detach(), gm).numpy())
+    np.testing.assert_allclose(eig.detach().numpy(), ref, rtol=1e-10)
+    if d == 2:
+        closed = trace_norm_closed_2x2(x)
+        torch.testing.assert_close(closed, eig)
+        w = torch.linspace(0.5, 1.5, 50, dtype=torch.float64)
+        (g_closed,) = torch.autograd.grad((closed * w).sum(), x)
+        (g_eig,) = torch.autograd.grad((eig * w).sum(), x)
+        torch.testing.assert_close(g_closed, g_eig)
+
+
+@pytest.mark.parametrize("spec,d,state", [("pvm", 2, werner(0.6)), ("povm", 3, isotropic(3, 0.4))])
+def test_gradcheck_loss(spec, d, state):
+    meas = MeasurementSpace(spec, d)
+    model = LhsModel.for_family(meas, d, 3, 2, seed=2)
+    model.set_state(state)
+    g = torch.as_tensor(to_gell_mann(meas.sample(3, np.random.default_rng(3))))
+    params = {k: p.detach().clone().requires_grad_(True) for k, p in model.named_parameters()}
+
+    def loss(a, c):
+        return torch.func.functional_call(model, {"a": a, "c": c}, (g,)).mean()
+
+    assert torch.autograd.gradcheck(loss, (params["a"], params["c"]), eps=1e-6, atol=1e-6)
+
+
+def test_save_verify_round_trip(tmp_path):
+    res = _certify(werner(0.3), "pvm", tmp_path, steps=200)
+    model, meta = load_model(res.certificate.path)
+    assert meta["loss_mean"] == pytest.approx(res.value)
+    report = verify_model(res.certificate.path, "werner", ("v=0.3",), "pvm", 500, 12345, None)
+    assert report["loss_mean"] == pytest.approx(res.value, rel=1e-9)  # same measurements as the test batch
+    out = CliRunner().invoke(cli, ["verify", res.certificate.path, "-s", "werner", "-p", "v=0.3", "-m", "pvm",
+                                   "--samples", "300", "--json", "-"])
+    data = json.loads(out.output)
+    assert data["samples"] == 300 and 0 <= data["loss_mean"] <= data["loss_max"]
+    assert out.exit_code == (0 if data["verdict"] == "unsteerable" else 1)
+    bad = CliRunner().invoke(cli, ["verify", res.certificate.path, "-s", "isotropic", "-p", "d=3", "-m", "pvm"])
+    assert bad.exit_code == 2 and "dimensions" in bad.output
+
+
+class _Interrupt(Exception):
+    pass
+
+
+def test_resume_after_interruption_equals_straight_run(tmp_path):
+    meas = MeasurementSpace("pvm", 2)
+    sampler = MeasurementSampler(meas, torch.float64, torch.device("cpu"))
+
+    def run(checkpoint=None, resume=False, stop_at=None):
+        model = LhsModel.for_family(meas, 2, 6, 3, seed=5)
+        model.set_state(werner(0.55))
+        calls = [0]
+
+        def sample(n, rng):
+            calls[0] += 1
+            if stop_at is not None and calls[0] > stop_at:
+                raise _Interrupt
+            return sampler.sample(n, rng)
+
+        cfg = TrainConfig(steps=60, batch=16, lr=0.05, seed=3, patience=20, checkpoint=checkpoint,
+                          checkpoint_every=30, resume=resume, progress=False)
+        trainer = Trainer(model, sample, cfg)
+        try:
+            trainer.fit()
+        except _Interrupt:
+            pass
+        return model, trainer
+
+    straight, _ = run()
+    ck = str(tmp_path / "ck.pt")
+    run(ck, stop_at=30)  # interrupted after the checkpoint at step 30
+    resumed, trainer = run(ck, resume=True)
+    assert trainer.log.resumed_from == 30 and trainer.step == 60
+    for (k, p), q in zip(straight.named_parameters(), resumed.parameters()):
+        assert torch.equal(p, q), k
+
+
+@pytest.mark.parametrize("meas", ["pvm", "povm"])
+def test_qutrit_isotropic_runs(tmp_path, meas):
+    res = _certify(isotropic(3, 0.3), meas, tmp_path, steps=20, hidden=6, test_batch=50)
+    assert res.verdict.value in ("unsteerable", "inconclusive"), res.message
+    assert 0 <= res.quantities["loss_mean"] <= res.quantities["loss_max"] <= 1
+    assert res.certificate.data["d_b"] == 3
+
+
+def test_float32_and_finite_set(tmp_path):
+    res = _certify(werner(0.3), "paulis", tmp_path, steps=200, dtype="float32")
+    assert res.verdict.value == "unsteerable", res.message
+
+
+def test_cli_certify_json(tmp_path):
+    out = CliRunner().invoke(cli, ["certify", "--solver", "gradient-lhs", "-s", "werner", "-p", "v=0.3", "-m",
+                                   "paulis", "--steps", "200", "--hidden", "8", "--model", str(tmp_path / "m.pt"),
+                                   "--json", "-"])
+    assert out.exit_code == 0, out.output
+    data = json.loads(out.output)
+    assert data["solver"] == "gradient-lhs" and data["quantities"]["steps_run"] <= 200
+    assert data["certificate"]["path"] == str(tmp_path / "m.pt")
+
+
+def test_hinge_fit_recovers_kink():
+    v = np.linspace(0.3, 0.8, 11)
+    loss = 1e-3 + 0.5 * np.maximum(0, v - 0.52)
+    vc, floor, slope, rms = hinge_fit(v, loss)
+    assert vc == pytest.approx(0.52, abs=1e-3) and slope == pytest.approx(0.5, rel=1e-2) and rms < 1e-6
+
+
+def test_threshold_scan_and_resume_skips_finished_points(tmp_path, monkeypatch):
+    opts = GradientOptions(**{**SMALL, "steps": 150, "v_min": 0.3, "v_max": 0.9, "points": 4,
+                              "checkpoint": str(tmp_path / "scan.pt"), "model": str(tmp_path / "m.pt")})
+    family = VisibilityFamily(werner(1.0))
+    res = GradientLhs().critical_visibility(family, measurements_from_spec("paulis", 2), opts)
+    assert [r["v"] for r in res.table] == pytest.approx([0.3, 0.5, 0.7, 0.9])
+    assert all({"loss", "loss_max", "verdict"} <= set(r) for r in res.table)
+    assert res.lower <= res.estimate <= res.upper and res.lower_rigor == "numerical"
+    assert res.table[0]["loss"] < res.table[-1]["loss"]
+
+    def no_training(*a, **k):
+        raise AssertionError("a finished point was trained again")
+
+    monkeypatch.setattr(Session, "train", no_training)
+    opts.resume = True
+    again = GradientLhs().critical_visibility(family, measurements_from_spec("paulis", 2), opts)
+    assert again.estimate == res.estimate and again.table == res.table
+
+
+def test_plugin_import_does_not_import_torch():
+    code = ("import sys; from quantcorr.plugins import get_registry; r = get_registry(); "
+            "assert 'gradient-lhs' in r.certifiers; assert 'torch' not in sys.modules")
+    subprocess.run([sys.executable, "-c", code], check=True)
