@@ -10,7 +10,7 @@ if TYPE_CHECKING:
     from .threshold import ThresholdResult
 
 
-def _pyplot():
+def pyplot():
     try:
         import matplotlib
     except ImportError:
@@ -24,7 +24,7 @@ def _pyplot():
 def plot_threshold(res: "ThresholdResult", path: str, reference: float | None = None) -> None:
     """Plot the numeric column of the evaluated points (loss or value) against v, with the
     estimate, bracket and reference marked."""
-    plt = _pyplot()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(6, 4))
     cols = [c for c in (res.table[0] if res.table else {}) if c != "v"
             and all(isinstance(r.get(c), (int, float)) and r.get(c) is not None for r in res.table)]
