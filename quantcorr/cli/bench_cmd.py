@@ -53,7 +53,10 @@ def bench(suite: str, fmt: str | None, out: str | None, plot_path: str | None, w
 
     if plot_path and importlib.util.find_spec("matplotlib") is None:  # fail before the run, not after
         raise click.UsageError("--plot needs matplotlib: pip install 'quantcorr[plot]'")
-    fmt = fmt or (SUFFIXES.get(Path(out).suffix, "table") if out else "table")
+    implied = SUFFIXES.get(Path(out).suffix) if out else None
+    if fmt and implied and fmt != implied:  # e.g. markdown written over a JSON results cache
+        raise click.UsageError(f"--out {out} implies --format {implied}, but --format {fmt} was given")
+    fmt = fmt or implied or "table"
     if cache_path is None:
         cache_path = out if out and fmt == "json" else str(bcache.default_cache_path(suite))
     registry = get_registry()

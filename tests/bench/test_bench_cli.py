@@ -157,3 +157,13 @@ def test_set_changes_options_and_cache_key(fake_registry, bench, tmp_path):
     assert doc["rows"][0]["options"]["budget"] == 9 and len(doc["rows"][0]["grid"]) == 11  # full grid
     code, _, res = bench(*args, "--set", "fake-exact:nosuch=1", parse=False)
     assert code == 2 and "no option --nosuch" in res.stderr
+
+
+def test_format_contradicting_out_suffix_is_refused(tmp_path):
+    from click.testing import CliRunner
+
+    from quantcorr.cli.main import cli
+
+    res = CliRunner().invoke(cli, ["bench", "werner", "--format", "markdown", "--out", str(tmp_path / "r.json")])
+    assert res.exit_code == 2 and "implies --format json" in res.stderr
+    assert not (tmp_path / "r.json").exists()
