@@ -260,16 +260,7 @@ def load_measurements(path: str | Path) -> MeasurementSet:
 
 
 def _complex(obj) -> np.ndarray:
-    """Nested lists whose numbers may be written as [re, im] pairs or strings like '1+2j'."""
+    """Nested lists of numbers or strings like '1+2j', or {"real": ..., "imag": ...}."""
     if isinstance(obj, dict):
         return np.asarray(obj["real"], float) + 1j * np.asarray(obj.get("imag", 0.0), float)
-    return np.vectorize(lambda z: complex(z) if isinstance(z, str) else z, otypes=[complex])(np.array(obj, dtype=object)) \
-        if _has_strings(obj) else np.asarray(obj, dtype=complex)
-
-
-def _has_strings(obj) -> bool:
-    if isinstance(obj, str):
-        return True
-    if isinstance(obj, (list, tuple)):
-        return any(_has_strings(o) for o in obj)
-    return False
+    return np.vectorize(complex, otypes=[complex])(np.array(obj, dtype=object))

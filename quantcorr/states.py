@@ -93,8 +93,7 @@ def _guess_dims(n: int) -> tuple[int, int]:
 
 def _mix(pure: np.ndarray, v: float, dims: tuple[int, ...], name: str, **params) -> State:
     _check_visibility(v)
-    D = pure.shape[0]
-    return State(v * pure + (1 - v) * np.eye(D) / D, dims, name, {**params, "v": v})
+    return State(pure, dims, name, params).with_white_noise(v)
 
 
 def _check_visibility(v: float) -> None:
@@ -215,12 +214,12 @@ def state_from_spec(spec: str, params: dict[str, str | float] | None = None) -> 
 
 
 def _number(key: str, value) -> float:
+    """A parameter value as int when it reads as one (e.g. d=3), else float."""
     if isinstance(value, (int, float)):
         return value
-    try:
-        return float(value) if any(c in str(value) for c in ".eE") else int(value)
-    except ValueError:
+    for kind in (int, float):
         try:
-            return float(value)
+            return kind(value)
         except ValueError:
-            raise ValidationError(f"parameter {key}={value!r} is not a number") from None
+            continue
+    raise ValidationError(f"parameter {key}={value!r} is not a number")

@@ -43,12 +43,17 @@ class VisibilityFamily:
     def at(self, v: float) -> State:
         if not 0.0 <= v <= 1.0:
             raise ValidationError(f"visibility v must lie in [0, 1], got {v}")
-        params = {k: val for k, val in self.base.params.items() if k != "v"}
-        return State(v * self.base.rho + (1 - v) * self.noise_rho, self.base.dims, self.base.name, {**params, "v": v})
+        return State(v * self.base.rho + (1 - v) * self.noise_rho, self.base.dims, self.base.name,
+                     {**self._fixed_params, "v": v})
+
+    @property
+    def _fixed_params(self) -> dict:
+        """The base state's parameters other than the visibility."""
+        return {k: val for k, val in self.base.params.items() if k != "v"}
 
     def describe(self) -> str:
-        params = {k: val for k, val in self.base.params.items() if k != "v"}
-        args = ", ".join(f"{k}={val:g}" if isinstance(val, float) else f"{k}={val}" for k, val in params.items())
+        args = ", ".join(f"{k}={val:g}" if isinstance(val, float) else f"{k}={val}"
+                         for k, val in self._fixed_params.items())
         return f"{self.base.name}({args + ', ' if args else ''}v)"
 
 
