@@ -124,8 +124,12 @@ class MeasurementSpace:
     """All projective measurements ('pvm') or all POVMs ('povm') of dimension `dim`.
 
     `sample(n, rng)` returns (n, outcomes, d, d): Haar-random rank-one PVMs (d outcomes), or random
-    extremal rank-one POVMs with d^2 outcomes (M_k = S^{-1/2}|v_k><v_k|S^{-1/2}, S = sum |v_k><v_k|,
-    Gaussian v_k), which are extremal since their d^2 rank-one elements are linearly independent.
+    extremal rank-one POVMs with K outcomes, K uniform in {d, ..., d^2}, zero-padded to d^2
+    outcomes (M_k = S^{-1/2}|v_k><v_k|S^{-1/2}, S = sum_k |v_k><v_k|, Gaussian v_k). They are
+    extremal since their K <= d^2 rank-one elements are linearly independent; K = d gives Haar
+    PVMs. Mixing in fewer outcomes matters: d^2-outcome POVMs are all far from projective, so a
+    sample of those alone hardly probes the measurements that steer most (for Werner states,
+    PVMs already steer above v = 1/2).
     """
 
     kind: str
@@ -158,6 +162,8 @@ class MeasurementSpace:
             return np.einsum("nai,naj->naij", cols, cols.conj())
         k = d * d
         v = (rng.standard_normal((n, k, d)) + 1j * rng.standard_normal((n, k, d))) / np.sqrt(2)
+        used = rng.integers(d, k + 1, size=n)  # outcomes K of each POVM; the rest are zero
+        v = v * (np.arange(k) < used[:, None])[..., None]
         proj = np.einsum("nai,naj->naij", v, v.conj())
         s_inv = psd_sqrt_inv(proj.sum(1))[:, None]
         return s_inv @ proj @ s_inv

@@ -34,7 +34,8 @@ class Problem:
     suites: tuple[str, ...] = ()
 
     def family(self) -> VisibilityFamily:
-        return VisibilityFamily(state_from_spec(self.state, {**self.params, "v": 1.0}))
+        return VisibilityFamily(state_from_spec(self.state, {**self.params, "v": 1.0}),
+                                window=(min(self.grid), max(self.grid)))
 
     def measurement_family(self) -> MeasurementSet | MeasurementSpace:
         return measurements_from_spec(self.measurements, self.family().base.dims[0])

@@ -27,10 +27,13 @@ CLASSICAL = {"unsteerable", "local", "quantum"}
 
 @dataclass(frozen=True, eq=False)
 class VisibilityFamily:
-    """rho(v) = v * base + (1 - v) * noise, v in [0, 1]."""
+    """rho(v) = v * base + (1 - v) * noise, v in [0, 1]. `window` (optional) is where the
+    threshold is expected, e.g. a benchmark problem's grid; solvers that scan v may use it as
+    their default range."""
 
     base: State
     noise: State | None = None
+    window: tuple[float, float] | None = None
 
     def __post_init__(self) -> None:
         if self.noise is not None and (self.noise.dims != self.base.dims):

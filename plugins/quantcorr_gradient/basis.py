@@ -1,18 +1,20 @@
 """Orthonormal polynomial features of POVM elements.
 
 An element M (d x d) is represented by its Gell-Mann coordinates g in R^{d^2} (quantcorr.linalg:
-M = (1/sqrt(2d)) sum_mu g_mu G_mu, so g_0 = tr M). Each coordinate is scaled to
-x_mu = g_mu / (sqrt(d/2) ||G_mu||_op), which lies in [-1, 1] whenever tr M <= 1 (every rank-one
-POVM element, in particular every PVM element and every element of `MeasurementSpace` samples).
+M = (1/sqrt(2d)) sum_mu g_mu G_mu, so g_0 = tr M). The features are functions of the element's
+*direction* M / tr M, a density matrix, with coordinates g / g_0 (the trace enters the response
+function separately, see `model`). Each coordinate is scaled to x_mu = g_mu / (sqrt(d/2)
+||G_mu||_op), which lies in [-1, 1] for every density matrix.
 
 Basis. Raw features are tensor-product Legendre polynomials prod_mu P_{k_mu}(x_mu) of total
 degree sum_mu k_mu <= D (orthonormal for the uniform measure on the cube [-1, 1]^{d^2}, hence
 well conditioned). They are then orthonormalised, by an SVD, with respect to the sampling
 measure of the family's elements (a fixed reference sample of `MeasurementSpace.sample`, or the
 elements of a finite set): B = raw @ W with E[B B^T] = I over that measure. Directions that
-vanish on the family are dropped (relative singular value < `RTOL`): for qubit PVMs (g_0 = 1,
-|Bloch| = 1) what remains spans exactly the (D+1)^2 spherical harmonics of degree <= D; for a
-finite set at most one function per distinct element remains (a general lookup table).
+vanish on the family are dropped (relative singular value < `RTOL`): for rank-one elements of
+qubits (pure directions, |Bloch| = 1: PVMs and the extremal POVMs sampled here) what remains
+spans exactly the (D+1)^2 spherical harmonics of degree <= D; for a finite set at most one
+function per distinct direction remains (a general lookup table).
 """
 
 from __future__ import annotations
@@ -78,21 +80,24 @@ def raw_features_np(g: np.ndarray, d: int, index: LegendreIndex) -> np.ndarray:
     return np.prod(table[..., index.factors], axis=-1)
 
 
-def reference_elements(measurements: MeasurementSet | MeasurementSpace) -> np.ndarray:
-    """Non-zero POVM elements (N, d, d) defining the measure the basis is orthonormal for."""
+def reference_directions(measurements: MeasurementSet | MeasurementSpace) -> np.ndarray:
+    """Directions M / tr M (N, d, d) of the non-zero POVM elements that define the measure the
+    basis is orthonormal for."""
     if isinstance(measurements, MeasurementSpace):
         elems = measurements.sample(REFERENCE_SIZE, np.random.default_rng(REFERENCE_SEED))
     else:
         elems = measurements.elements
     elems = elems.reshape(-1, *elems.shape[-2:])
-    return elems[np.abs(np.trace(elems, axis1=-2, axis2=-1)) > 1e-12]
+    tr = np.trace(elems, axis1=-2, axis2=-1).real
+    keep = tr > 1e-12
+    return elems[keep] / tr[keep, None, None]
 
 
 def orthonormal_transform(measurements: MeasurementSet | MeasurementSpace, order: int) -> tuple[LegendreIndex, np.ndarray]:
-    """(gather plan, W) such that B = raw_features @ W is orthonormal for the family's elements."""
+    """(gather plan, W) such that B = raw_features @ W is orthonormal for the family's directions."""
     d = measurements.dim
     index = LegendreIndex.build(d * d, order)
-    raw = raw_features_np(to_gell_mann(reference_elements(measurements)), d, index)
+    raw = raw_features_np(to_gell_mann(reference_directions(measurements)), d, index)
     _, s, vt = np.linalg.svd(raw / np.sqrt(raw.shape[0]), full_matrices=False)
     keep = s > RTOL * s[0]
     return index, vt[keep].T / s[keep]

@@ -41,6 +41,8 @@ class GradientOptions(Options):
     steps: int = _opt(3000, "maximum training steps (per visibility in a scan)")
     hidden: int = _opt(64, "number of hidden variables (hidden states)")
     order: int | None = _opt(None, "polynomial order D of the response functions (default 5 for qubits, 2 above)")
+    context: bool | None = _opt(None, "response functions also see the whole POVM (a pairwise context term; "
+                                      "default: on for POVMs, off for projective measurements)")
     batch: int = _opt(128, "measurements sampled per step (finite sets: all settings)")
     lr: float = _opt(0.02, "initial Adam learning rate (cosine decay to lr/100)")
     seed: int = _opt(0, "seed of the initial parameters and the training batches")
@@ -56,13 +58,23 @@ class GradientOptions(Options):
     model: str | None = _opt(None, "where to save the trained model (.pt); default: a new temp file")
     threads: int = _opt(1, "torch CPU threads (0: torch default); one is fastest for these small tensors")
     progress: bool = _opt(True, "progress bar (only when stderr is a terminal)")
-    v_min: float = _opt(0.25, "threshold scan: smallest visibility (choose it where the state is separable)")
-    v_max: float = _opt(0.75, "threshold scan: largest visibility")
+    v_min: float | None = _opt(None, "threshold scan: smallest visibility, where the state is unsteerable "
+                                     "(default: the family's window, else 0.25)")
+    v_max: float | None = _opt(None, "threshold scan: largest visibility (default: the family's window, else 0.75)")
     points: int = _opt(11, "threshold scan: number of visibilities")
     warm_start: bool = _opt(True, "threshold scan: start each visibility from the previous model")
 
     def resolved_order(self, d: int) -> int:
         return self.order if self.order is not None else (5 if d == 2 else 2)
+
+    def resolved_context(self, measurements: MeasurementSet | MeasurementSpace) -> bool:
+        """The context term costs ~3x the step time and helps only when elements are not projectors."""
+        if self.context is not None:
+            return self.context
+        if isinstance(measurements, MeasurementSpace):
+            return measurements.kind == "povm"
+        e = measurements.elements
+        return not np.allclose(e @ e, e, atol=1e-9)
 
 
 class Session:
@@ -81,13 +93,14 @@ class Session:
         self.dtype = torch.float64 if options.dtype == "float64" else torch.float32
         self.measurements, self.d_b, self.options = measurements, d_b, options
         self.sampler: MeasurementSampler = MeasurementSampler(measurements, self.dtype, self.device)
-        self.test = self.sampler.sample(options.test_batch, np.random.default_rng(options.test_seed))
+        self.test = self.sampler.reference(options.test_batch, options.test_seed)
 
     def new_model(self) -> "LhsModel":
         from .model import LhsModel
 
         o = self.options
-        model = LhsModel.for_family(self.measurements, self.d_b, o.hidden, o.resolved_order(self.measurements.dim), o.seed)
+        model = LhsModel.for_family(self.measurements, self.d_b, o.hidden, o.resolved_order(self.measurements.dim),
+                                    o.seed, o.resolved_context(self.measurements))
         return model.to(device=self.device, dtype=self.dtype)
 
     def train(self, model: "LhsModel", state: State, checkpoint: str | None, resume: bool, seed: int,

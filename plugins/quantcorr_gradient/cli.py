@@ -29,7 +29,7 @@ def verify_model(model_path: str, state: str, params: tuple[str, ...], measureme
     if st.n_parties != 2 or (st.dims[0], st.dims[-1]) != (model.d_a, model.d_b):
         raise DimensionError(f"model is for dimensions ({model.d_a}, {model.d_b}); state {st.describe()} has {st.dims}")
     model.set_state(st)
-    batch = MeasurementSampler(meas, torch.float64, torch.device("cpu")).sample(samples, np.random.default_rng(seed))
+    batch = MeasurementSampler(meas, torch.float64, torch.device("cpu")).reference(samples, seed)
     with torch.no_grad():
         losses = torch.cat([model.losses(chunk) for chunk in torch.split(batch, 4096)])
     tol = float(meta.get("tolerance", 5e-3)) if tolerance is None else tolerance

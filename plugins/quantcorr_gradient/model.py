@@ -3,11 +3,25 @@
 Conventions: party 0 (Alice, dimension d_A) steers Bob (dimension d_B). Operators are carried as
 real Gell-Mann coordinates (quantcorr.linalg). The model has `hidden` hidden variables lambda with
 uniform weights, hidden states sigma_lambda = A A^dag / tr(A A^dag) (A complex d_B x d_B) and
-response functions p(a|x, lambda) = softmax_a f(g^a, lambda), f(g, lambda) = sum_m c_{lambda,m}
-B_m(g), where g^a are the coordinates of M_{a|x} and {B_m} the orthonormal basis of `basis`.
-The same f serves every outcome, so the model is invariant under relabelling outcomes;
-zero-padded outcomes (M = 0) get probability exactly 0. The LHS assemblage is
-sigma^LHS_{a|x} = mean_lambda p(a|x, lambda) sigma_lambda, whose total trace is 1.
+response functions
+
+    p(a|x, lambda) = softmax_a [ log tr M_a + f_lambda(rho_a) + F(rho_a)^T C_lambda s_x / m ],
+    f_lambda(rho) = sum_k c_{lambda,k} F_k(rho),   s_x = (1/d_A) sum_b tr(M_b) F(rho_b),
+
+where rho_a = M_a / tr M_a is the direction of element a, F = (B_1..B_m) the orthonormal basis of
+`basis`, and s_x the POVM's *context*: its directions' features averaged with the weights
+tr M_b (which sum to d_A). Every outcome uses the same function of (its element, the whole
+measurement), so the model is invariant under relabelling outcomes; zero-padded outcomes
+(M = 0) get probability exactly 0.
+Why the log-trace term: with f constant the response is tr(M_a)/d, the exact model of a product
+state, for every POVM; the elements of one POVM differ in trace while their directions carry the
+physics, and a polynomial in raw coordinates cannot represent log tr M. Why the context term
+(C_lambda starts at 0; on by default for POVMs, see `GradientOptions.context`): without it the
+response to one element sees the rest of the POVM only through the normalisation, and for Werner
+POVMs the loss then bent smoothly upwards from v ~ 0.4 whatever the order or the number of
+hidden states. benchmarks/gradient_lhs.md records both ablations. For PVMs the log-trace term
+vanishes (tr M_a = 1).
+The LHS assemblage is sigma^LHS_{a|x} = mean_lambda p(a|x, lambda) sigma_lambda (total trace 1).
 """
 
 from __future__ import annotations
@@ -29,7 +43,7 @@ from quantcorr.states import State
 from .basis import coordinate_scale, orthonormal_transform
 from .losses import assemblage_loss
 
-FORMAT = "quantcorr.gradient-lhs.model/1"
+FORMAT = "quantcorr.gradient-lhs.model/2"  # /2: log-trace term, features of M / tr M
 VALID = 1e-9  # an outcome whose element has trace below this is a zero-padded one
 
 
@@ -46,10 +60,11 @@ class LhsModel(nn.Module):
     """LHS model for steering from dimension d_a to d_b (see the module docstring)."""
 
     def __init__(self, d_a: int, d_b: int, hidden: int, order: int, factors: np.ndarray, w: np.ndarray,
-                 generator: torch.Generator | None = None) -> None:
+                 generator: torch.Generator | None = None, context: bool = True) -> None:
         super().__init__()
         self.d_a, self.d_b, self.hidden, self.order = d_a, d_b, hidden, order
         n_basis = w.shape[1]
+        self.context_scale = 1.0 / n_basis
         self.register_buffer("scale", torch.as_tensor(coordinate_scale(d_a), dtype=torch.float64))
         self.register_buffer("factors", torch.as_tensor(factors, dtype=torch.long))
         self.register_buffer("w", torch.as_tensor(w, dtype=torch.float64))
@@ -58,13 +73,14 @@ class LhsModel(nn.Module):
         self.a = nn.Parameter(torch.randn(hidden, d_b, d_b, 2, generator=generator, dtype=torch.float64))
         self.c = nn.Parameter(torch.randn(hidden, n_basis, generator=generator, dtype=torch.float64)
                               / math.sqrt(n_basis))
+        self.ctx = nn.Parameter(torch.zeros(hidden, n_basis, n_basis, dtype=torch.float64)) if context else None
 
     @classmethod
     def for_family(cls, measurements: MeasurementSet | MeasurementSpace, d_b: int, hidden: int, order: int,
-                   seed: int) -> "LhsModel":
+                   seed: int, context: bool = True) -> "LhsModel":
         factors_w = orthonormal_transform(measurements, order)
         gen = torch.Generator().manual_seed(seed)
-        return cls(measurements.dim, d_b, hidden, order, factors_w[0].factors, factors_w[1], gen)
+        return cls(measurements.dim, d_b, hidden, order, factors_w[0].factors, factors_w[1], gen, context)
 
     @property
     def gm_b(self) -> torch.Tensor:
@@ -73,7 +89,7 @@ class LhsModel(nn.Module):
 
     def config(self) -> dict[str, int]:
         return {"d_a": self.d_a, "d_b": self.d_b, "hidden": self.hidden, "order": self.order,
-                "n_basis": int(self.w.shape[1]), "n_raw": int(self.w.shape[0])}
+                "n_basis": int(self.w.shape[1]), "n_raw": int(self.w.shape[0]), "context": self.ctx is not None}
 
     def set_state(self, state: State) -> None:
         """Target map T with sigma^QM coordinates = g @ T, computed in torch from rho:
@@ -86,16 +102,24 @@ class LhsModel(nn.Module):
         self.target_map.copy_(coords / math.sqrt(2 * da))
 
     def features(self, g: torch.Tensor) -> torch.Tensor:
-        """Orthonormal basis functions B_m(g): (n, outcomes, d_A^2) -> (n, outcomes, n_basis)."""
-        table = legendre_table(g / self.scale, self.order)
+        """Orthonormal basis functions B_m of the directions g / g_0 of elements with coordinates
+        g: (n, outcomes, d_A^2) -> (n, outcomes, n_basis)."""
+        direction = g / g[..., :1].clamp_min(VALID)
+        table = legendre_table(direction / self.scale, self.order)
         raw = table.index_select(-1, self.factors.flatten()).unflatten(-1, self.factors.shape).prod(-1)
         return raw @ self.w
 
     def probabilities(self, g: torch.Tensor) -> torch.Tensor:
         """p(a|x, lambda): (n, outcomes, hidden), zero on padded outcomes."""
-        logits = self.features(g) @ self.c.T
-        logits = logits.masked_fill((g[..., 0] <= VALID)[..., None], -math.inf)
-        return torch.softmax(logits, dim=-2)
+        trace = g[..., :1]
+        valid = trace > VALID
+        feats = self.features(g)
+        logits = feats @ self.c.T + torch.log(trace.clamp_min(VALID))
+        if self.ctx is not None:  # F(rho_a)^T C_lambda s_x with the POVM context s_x
+            s = (feats * (trace * valid)).sum(-2) / self.d_a
+            u = torch.einsum("hmk,nk->nhm", self.ctx, s) * self.context_scale
+            logits = logits + torch.einsum("nam,nhm->nah", feats, u)
+        return torch.softmax(logits.masked_fill(~valid, -math.inf), dim=-2)
 
     def hidden_states(self) -> torch.Tensor:
         """Coordinates of sigma_lambda: (hidden, d_B^2); each has g_0 = 1."""
@@ -122,21 +146,61 @@ class LhsModel(nn.Module):
 
 
 class MeasurementSampler:
-    """Batches of Gell-Mann coordinates (n, outcomes, d_A^2) of POVM elements: a finite set gives
-    all its settings every time (no sampling); a space gives n fresh samples from `rng`."""
+    """Batches of Gell-Mann coordinates (n, outcomes, d_A^2) of POVM elements.
+
+    A finite set gives all its settings every time (no sampling). A space draws n fresh rank-one
+    measurements with the same law as `MeasurementSpace.sample` (Haar PVMs; extremal POVMs
+    S^{-1/2}|v_k><v_k|S^{-1/2} with d..d^2 outcomes), but in torch on the model's device, so CUDA training does not
+    wait for the host. Each batch's torch generator is seeded from the numpy `rng`: the numpy
+    state alone (kept in checkpoints) makes a resumed run exact. Batches depend on the device's
+    generator, so CPU and CUDA runs see different (equally distributed) batches.
+    `reference(n, seed)` draws with numpy instead: the same batch on every device (test batches).
+    """
 
     def __init__(self, measurements: MeasurementSet | MeasurementSpace, dtype: torch.dtype, device: torch.device):
         self.measurements, self.dtype, self.device = measurements, dtype, device
         self.finite = isinstance(measurements, MeasurementSet)
         self._fixed = self._coords(measurements.elements) if self.finite else None
+        d = measurements.dim
+        self._gm = torch.tensor(gell_mann(d), dtype=torch.complex128, device=device).to(self.complex_dtype)
+        self._generator = torch.Generator(device=device)
+
+    @property
+    def complex_dtype(self) -> torch.dtype:
+        return torch.complex128 if self.dtype == torch.float64 else torch.complex64
 
     def _coords(self, elements: np.ndarray) -> torch.Tensor:
         return torch.as_tensor(to_gell_mann(elements), dtype=self.dtype, device=self.device)
 
+    def reference(self, n: int, seed: int) -> torch.Tensor:
+        """n measurements drawn with numpy from `seed` (identical on every device)."""
+        if self._fixed is not None:
+            return self._fixed
+        return self._coords(self.measurements.sample(n, np.random.default_rng(seed)))
+
     def sample(self, n: int, rng: np.random.Generator) -> torch.Tensor:
         if self._fixed is not None:
             return self._fixed
-        return self._coords(self.measurements.sample(n, rng))
+        self._generator.manual_seed(int(rng.integers(2**62)))
+        return self._rank_one_coords(self._vectors(n))
+
+    def _vectors(self, n: int) -> torch.Tensor:
+        """Vectors w (n, outcomes, d) with elements M_a = |w_a><w_a|."""
+        d = self.measurements.dim
+        if self.measurements.kind == "pvm":
+            z = torch.randn(n, d, d, dtype=self.complex_dtype, device=self.device, generator=self._generator)
+            return torch.linalg.qr(z).Q.transpose(-1, -2)  # rows: an orthonormal basis (column phases drop out)
+        v = torch.randn(n, d * d, d, dtype=self.complex_dtype, device=self.device, generator=self._generator)
+        used = torch.randint(d, d * d + 1, (n, 1), device=self.device, generator=self._generator)
+        v = v * (torch.arange(d * d, device=self.device) < used)[..., None]
+        evals, evecs = torch.linalg.eigh(torch.einsum("nai,naj->nij", v, v.conj()))
+        s_inv_half = (evecs * evals.rsqrt().to(evecs.dtype)[:, None, :]) @ evecs.conj().transpose(-1, -2)
+        return v @ s_inv_half.transpose(-1, -2)
+
+    def _rank_one_coords(self, w: torch.Tensor) -> torch.Tensor:
+        d = w.shape[-1]
+        g = torch.einsum("nai,mij,naj->nam", w.conj(), self._gm, w).real
+        return (math.sqrt(d / 2) * g).to(self.dtype)
 
 
 def save_model(model: LhsModel, path: str | Path, meta: dict[str, Any]) -> Path:
@@ -160,6 +224,7 @@ def load_model(path: str | Path) -> tuple[LhsModel, dict[str, Any]]:
     if not isinstance(blob, dict) or blob.get("format") != FORMAT:
         raise InputFileError(f"{path} is not a gradient-lhs model file")
     cfg, sd = blob["config"], blob["state_dict"]
-    model = LhsModel(cfg["d_a"], cfg["d_b"], cfg["hidden"], cfg["order"], sd["factors"].numpy(), sd["w"].numpy())
+    model = LhsModel(cfg["d_a"], cfg["d_b"], cfg["hidden"], cfg["order"], sd["factors"].numpy(), sd["w"].numpy(),
+                     context=cfg["context"])
     model.load_state_dict(sd)
     return model, blob.get("meta", {})

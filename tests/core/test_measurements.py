@@ -51,9 +51,19 @@ def test_samplers_give_valid_rank_one_povms(kind, d, seed):
     assert e.shape == (4, space.n_outcomes, d, d)
     assert np.allclose(e.sum(1), np.eye(d), atol=1e-10)
     assert np.linalg.eigvalsh(e).min() > -1e-10
-    assert (np.linalg.matrix_rank(e.reshape(-1, d, d), tol=1e-8) == 1).all()
-    if kind == "povm":  # extremal: d^2 linearly independent elements
-        assert np.linalg.matrix_rank(e[0].reshape(d * d, d * d), tol=1e-8) == d * d
+    nonzero = np.abs(e).sum((-2, -1)) > 1e-12
+    assert (np.linalg.matrix_rank(e[nonzero], tol=1e-8) == 1).all()
+    for povm, used in zip(e, nonzero):  # extremal: linearly independent elements, d..d^2 of them
+        assert d <= used.sum() <= d * d and not used[used.sum():].any()
+        assert np.linalg.matrix_rank(povm[used].reshape(used.sum(), d * d), tol=1e-8) == used.sum()
+
+
+def test_povm_sampler_mixes_outcome_numbers_including_pvms():
+    e = MeasurementSpace("povm", 2).sample(3000, np.random.default_rng(0))
+    counts = np.bincount((np.abs(e).sum((-2, -1)) > 1e-12).sum(1), minlength=5)[2:]
+    assert counts.min() > 900  # K = 2, 3, 4 equally likely
+    two = e[(np.abs(e).sum((-2, -1)) > 1e-12).sum(1) == 2][:, :2]
+    assert np.allclose(two @ two, two, atol=1e-10)  # two outcomes: projective
 
 
 def test_invalid_povm_and_spec_errors(tmp_path):

@@ -23,7 +23,7 @@ from quantcorr_gradient.certifier import GradientLhs, GradientOptions, Session  
 from quantcorr_gradient.cli import verify_model  # noqa: E402
 from quantcorr_gradient.losses import hermitian_from_coords, trace_norm_closed_2x2, trace_norm_eig  # noqa: E402
 from quantcorr_gradient.model import LhsModel, MeasurementSampler, load_model  # noqa: E402
-from quantcorr_gradient.scan import hinge_fit  # noqa: E402
+from quantcorr_gradient.scan import hinge_fit, kink_estimate, scan_window, window_warning  # noqa: E402
 from quantcorr_gradient.trainer import TrainConfig, Trainer  # noqa: E402
 
 SMALL = dict(hidden=16, batch=64, test_batch=500, patience=100, progress=False)
@@ -57,6 +57,7 @@ def test_separable_reaches_tolerance_entangled_does_not(tmp_path):
 def test_relabelling_outcomes_permutes_probabilities(d):
     meas = MeasurementSpace("povm", d)
     model = LhsModel.for_family(meas, d, 5, 2, seed=1)
+    _randomise_context(model)
     elems = meas.sample(6, np.random.default_rng(0))
     perm = np.random.default_rng(1).permutation(d * d)
     g = torch.as_tensor(to_gell_mann(elems))
@@ -67,14 +68,48 @@ def test_relabelling_outcomes_permutes_probabilities(d):
     torch.testing.assert_close(p.sum(1), torch.ones(6, 5, dtype=torch.float64))
 
 
-def test_zero_padded_outcomes_get_zero_probability():
+def _randomise_context(model):
+    """The context term starts at zero; give it values so that tests exercise it."""
+    with torch.no_grad():
+        model.ctx.normal_(generator=torch.Generator().manual_seed(7))
+
+
+def test_zero_padded_outcomes_get_zero_probability_and_change_nothing():
     three = POVM(np.array([np.diag([1.0, 0]), np.diag([0, 0.5]), np.diag([0, 0.5])]))
     two = POVM(np.array([np.diag([1.0, 0]), np.diag([0, 1.0])]))
     meas = MeasurementSet((three, two), "mixed")
-    model = LhsModel.for_family(meas, 2, 4, 2, seed=0)
+    model = LhsModel.for_family(meas, 2, 4, 2, seed=0, context=True)
+    _randomise_context(model)
     with torch.no_grad():
         p = model.probabilities(MeasurementSampler(meas, torch.float64, torch.device("cpu")).sample(0, None))
+        alone = model.probabilities(torch.as_tensor(to_gell_mann(two.elements))[None])
     assert torch.all(p[1, 2] == 0) and torch.allclose(p.sum(1), torch.ones(2, 4, dtype=torch.float64))
+    torch.testing.assert_close(p[1, :2], alone[0])  # the padding is invisible to the context too
+
+
+def test_context_term_is_on_for_povms_only_by_default():
+    o = GradientOptions()
+    noisy = POVM(np.array([np.diag([0.7, 0.2]), np.diag([0.3, 0.8])]))
+    assert o.resolved_context(MeasurementSpace("povm", 2)) and o.resolved_context(MeasurementSet((noisy,), "n"))
+    assert not o.resolved_context(MeasurementSpace("pvm", 3)) and not o.resolved_context(measurements_from_spec("paulis", 2))
+    assert GradientOptions(context=True).resolved_context(MeasurementSpace("pvm", 2))
+
+
+@pytest.mark.parametrize("kind,d", [("pvm", 2), ("pvm", 3), ("povm", 2), ("povm", 3)])
+def test_torch_sampler_gives_valid_povms_with_the_numpy_law(kind, d):
+    space = MeasurementSpace(kind, d)
+    sampler = MeasurementSampler(space, torch.float64, torch.device("cpu"))
+    g = sampler.sample(4000, np.random.default_rng(0)).numpy()
+    elems = np.einsum("nam,mij->naij", g, gell_mann(d)) / np.sqrt(2 * d)
+    assert np.allclose(elems.sum(1), np.eye(d), atol=1e-10)  # a POVM
+    eigs = np.linalg.eigvalsh(elems)
+    assert eigs.min() > -1e-10 and np.allclose(eigs[..., :-1], 0, atol=1e-10)  # rank one, PSD
+    ref = to_gell_mann(space.sample(4000, np.random.default_rng(1)))
+    for stat in (lambda x: x[..., 0] ** 2, lambda x: x[..., 1] ** 2, lambda x: x[..., -1] ** 4, lambda x: x[..., 2] * x[..., 0]):
+        a, b = stat(g), stat(ref)
+        assert abs(a.mean() - b.mean()) < 5 * np.hypot(a.std(), b.std()) / np.sqrt(a.size) + 1e-12
+    again = sampler.sample(4000, np.random.default_rng(0)).numpy()
+    assert np.array_equal(g, again)  # the numpy rng alone fixes the batch
 
 
 @pytest.mark.parametrize("d", [2, 3])
@@ -96,23 +131,28 @@ def test_closed_form_and_eig_trace_norms_agree(d):
 @pytest.mark.parametrize("spec,d,state", [("pvm", 2, werner(0.6)), ("povm", 3, isotropic(3, 0.4))])
 def test_gradcheck_loss(spec, d, state):
     meas = MeasurementSpace(spec, d)
-    model = LhsModel.for_family(meas, d, 3, 2, seed=2)
+    model = LhsModel.for_family(meas, d, 3, 2, seed=2, context=True)
+    _randomise_context(model)
     model.set_state(state)
     g = torch.as_tensor(to_gell_mann(meas.sample(3, np.random.default_rng(3))))
     params = {k: p.detach().clone().requires_grad_(True) for k, p in model.named_parameters()}
 
-    def loss(a, c):
-        return torch.func.functional_call(model, {"a": a, "c": c}, (g,)).mean()
+    def loss(a, c, ctx):
+        return torch.func.functional_call(model, {"a": a, "c": c, "ctx": ctx}, (g,)).mean()
 
-    assert torch.autograd.gradcheck(loss, (params["a"], params["c"]), eps=1e-6, atol=1e-6)
+    assert torch.autograd.gradcheck(loss, (params["a"], params["c"], params["ctx"]), eps=1e-6, atol=1e-6)
 
 
-def test_save_verify_round_trip(tmp_path):
-    res = _certify(werner(0.3), "pvm", tmp_path, steps=200)
+@pytest.mark.parametrize("meas", ["pvm", "povm"])
+def test_save_verify_round_trip(tmp_path, meas):
+    res = _certify(werner(0.3), meas, tmp_path, steps=200)
     model, meta = load_model(res.certificate.path)
     assert meta["loss_mean"] == pytest.approx(res.value)
-    report = verify_model(res.certificate.path, "werner", ("v=0.3",), "pvm", 500, 12345, None)
+    assert (model.ctx is not None) == (meas == "povm")
+    report = verify_model(res.certificate.path, "werner", ("v=0.3",), meas, 500, 12345, None)
     assert report["loss_mean"] == pytest.approx(res.value, rel=1e-9)  # same measurements as the test batch
+    if meas == "povm":
+        return
     out = CliRunner().invoke(cli, ["verify", res.certificate.path, "-s", "werner", "-p", "v=0.3", "-m", "pvm",
                                    "--samples", "300", "--json", "-"])
     data = json.loads(out.output)
@@ -185,8 +225,40 @@ def test_cli_certify_json(tmp_path):
 def test_hinge_fit_recovers_kink():
     v = np.linspace(0.3, 0.8, 11)
     loss = 1e-3 + 0.5 * np.maximum(0, v - 0.52)
-    vc, floor, slope, rms = hinge_fit(v, loss)
+    vc, floor, slope, curvature, rms = hinge_fit(v, loss)
     assert vc == pytest.approx(0.52, abs=1e-3) and slope == pytest.approx(0.5, rel=1e-2) and rms < 1e-6
+    assert curvature == pytest.approx(0, abs=1e-6) and floor == pytest.approx(1e-3)
+    bent = 1e-3 + 0.2 * np.maximum(0, v - 0.47) + 2.0 * np.maximum(0, v - 0.47) ** 2
+    vc, floor, slope, curvature, rms = hinge_fit(v, bent)
+    assert vc == pytest.approx(0.47, abs=1e-3) and curvature == pytest.approx(2.0, rel=1e-2)
+    v = np.linspace(0.4, 0.6, 11)  # only two points above the kink: no room for a bend
+    vc, *_ = hinge_fit(v, 1e-5 + 0.5 * np.maximum(0, v - 1 / np.sqrt(3)))
+    assert vc == pytest.approx(1 / np.sqrt(3), abs=1e-3)
+
+
+def test_bracket_shows_the_window_dependence_of_a_smooth_bend():
+    v = np.linspace(0.25, 0.75, 11)
+    _, lo, hi, _ = kink_estimate(v, 1e-4 + 0.4 * np.maximum(0, v - 0.5))
+    assert lo == pytest.approx(0.495) and hi == pytest.approx(0.505)  # sharp kink: only the grid pad
+    w = 0.03  # the same line, rounded over about +-2w
+    _, lo, hi, _ = kink_estimate(v, 1e-4 + 0.4 * w * np.logaddexp(0, (v - 0.5) / w))
+    assert hi - lo > 0.012  # wider than the grid pad alone
+
+
+def test_scan_warns_when_the_window_misses_the_threshold(tmp_path):
+    opts = GradientOptions(**{**SMALL, "steps": 40, "v_min": 0.9, "v_max": 1.0, "points": 3, "model": str(tmp_path / "m.pt")})
+    res = GradientLhs().critical_visibility(VisibilityFamily(werner(1.0)), MeasurementSpace("pvm", 2), opts)
+    assert "below v_min" in res.quantities["warning"] and res.lower_rigor is None
+    grid = [0.1, 0.2, 0.3, 0.4]
+    assert window_warning(grid, grid, 0.35).endswith("above the window")
+    assert "raise v_max" in window_warning([0.1, 0.2, 0.3], grid, 0.35) and window_warning([0.1], grid, 0.15) is None
+
+
+def test_scan_window_comes_from_options_then_family_then_default():
+    fam = VisibilityFamily(werner(1.0), window=(0.6, 0.8))
+    assert scan_window(fam, GradientOptions()) == (0.6, 0.8)
+    assert scan_window(fam, GradientOptions(v_max=0.9)) == (0.6, 0.9)
+    assert scan_window(VisibilityFamily(werner(1.0)), GradientOptions()) == (0.25, 0.75)
 
 
 def test_threshold_scan_and_resume_skips_finished_points(tmp_path, monkeypatch):
@@ -196,7 +268,10 @@ def test_threshold_scan_and_resume_skips_finished_points(tmp_path, monkeypatch):
     res = GradientLhs().critical_visibility(family, measurements_from_spec("paulis", 2), opts)
     assert [r["v"] for r in res.table] == pytest.approx([0.3, 0.5, 0.7, 0.9])
     assert all({"loss", "loss_max", "verdict"} <= set(r) for r in res.table)
-    assert res.lower <= res.estimate <= res.upper and res.lower_rigor == "numerical"
+    assert res.lower <= res.estimate <= res.upper
+    backed = max(r["v"] for r in res.table if r["verdict"] == "unsteerable")
+    assert res.quantities["largest_unsteerable_v"] == backed
+    assert res.lower_rigor == ("numerical" if backed >= res.lower else None)
     assert res.table[0]["loss"] < res.table[-1]["loss"]
 
     def no_training(*a, **k):
