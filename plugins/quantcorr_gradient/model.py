@@ -43,7 +43,7 @@ from quantcorr.states import State
 from .basis import coordinate_scale, orthonormal_transform
 from .losses import assemblage_loss
 
-FORMAT = "quantcorr.gradient-lhs.model/2"  # /2: log-trace term, features of M / tr M
+FORMAT = "quantcorr.gradient-lhs.model/2"  # /2: log-trace and context terms, features of M / tr M
 VALID = 1e-9  # an outcome whose element has trace below this is a zero-padded one
 
 
@@ -150,8 +150,8 @@ class MeasurementSampler:
 
     A finite set gives all its settings every time (no sampling). A space draws n fresh rank-one
     measurements with the same law as `MeasurementSpace.sample` (Haar PVMs; extremal POVMs
-    S^{-1/2}|v_k><v_k|S^{-1/2} with d..d^2 outcomes), but in torch on the model's device, so CUDA training does not
-    wait for the host. Each batch's torch generator is seeded from the numpy `rng`: the numpy
+    S^{-1/2}|v_k><v_k|S^{-1/2} with d..d^2 outcomes), but in torch on the model's device, so
+    CUDA training does not wait for the host. Each batch's torch generator is seeded from the numpy `rng`: the numpy
     state alone (kept in checkpoints) makes a resumed run exact. Batches depend on the device's
     generator, so CPU and CUDA runs see different (equally distributed) batches.
     `reference(n, seed)` draws with numpy instead: the same batch on every device (test batches).
@@ -159,8 +159,7 @@ class MeasurementSampler:
 
     def __init__(self, measurements: MeasurementSet | MeasurementSpace, dtype: torch.dtype, device: torch.device):
         self.measurements, self.dtype, self.device = measurements, dtype, device
-        self.finite = isinstance(measurements, MeasurementSet)
-        self._fixed = self._coords(measurements.elements) if self.finite else None
+        self._fixed = self._coords(measurements.elements) if isinstance(measurements, MeasurementSet) else None
         d = measurements.dim
         self._gm = torch.tensor(gell_mann(d), dtype=torch.complex128, device=device).to(self.complex_dtype)
         self._generator = torch.Generator(device=device)

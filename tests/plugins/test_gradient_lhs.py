@@ -91,7 +91,8 @@ def test_context_term_is_on_for_povms_only_by_default():
     o = GradientOptions()
     noisy = POVM(np.array([np.diag([0.7, 0.2]), np.diag([0.3, 0.8])]))
     assert o.resolved_context(MeasurementSpace("povm", 2)) and o.resolved_context(MeasurementSet((noisy,), "n"))
-    assert not o.resolved_context(MeasurementSpace("pvm", 3)) and not o.resolved_context(measurements_from_spec("paulis", 2))
+    assert not o.resolved_context(MeasurementSpace("pvm", 3))
+    assert not o.resolved_context(measurements_from_spec("paulis", 2))
     assert GradientOptions(context=True).resolved_context(MeasurementSpace("pvm", 2))
 
 
@@ -105,7 +106,8 @@ def test_torch_sampler_gives_valid_povms_with_the_numpy_law(kind, d):
     eigs = np.linalg.eigvalsh(elems)
     assert eigs.min() > -1e-10 and np.allclose(eigs[..., :-1], 0, atol=1e-10)  # rank one, PSD
     ref = to_gell_mann(space.sample(4000, np.random.default_rng(1)))
-    for stat in (lambda x: x[..., 0] ** 2, lambda x: x[..., 1] ** 2, lambda x: x[..., -1] ** 4, lambda x: x[..., 2] * x[..., 0]):
+    stats = (lambda x: x[..., 0] ** 2, lambda x: x[..., 1] ** 2, lambda x: x[..., -1] ** 4, lambda x: x[..., 2] * x[..., 0])
+    for stat in stats:
         a, b = stat(g), stat(ref)
         assert abs(a.mean() - b.mean()) < 5 * np.hypot(a.std(), b.std()) / np.sqrt(a.size) + 1e-12
     again = sampler.sample(4000, np.random.default_rng(0)).numpy()
@@ -246,7 +248,8 @@ def test_bracket_shows_the_window_dependence_of_a_smooth_bend():
 
 
 def test_scan_warns_when_the_window_misses_the_threshold(tmp_path):
-    opts = GradientOptions(**{**SMALL, "steps": 40, "v_min": 0.9, "v_max": 1.0, "points": 3, "model": str(tmp_path / "m.pt")})
+    opts = GradientOptions(**{**SMALL, "steps": 40, "v_min": 0.9, "v_max": 1.0, "points": 3,
+                              "model": str(tmp_path / "m.pt")})
     res = GradientLhs().critical_visibility(VisibilityFamily(werner(1.0)), MeasurementSpace("pvm", 2), opts)
     assert "below v_min" in res.quantities["warning"] and res.lower_rigor is None
     grid = [0.1, 0.2, 0.3, 0.4]
