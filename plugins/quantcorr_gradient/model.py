@@ -64,7 +64,6 @@ class LhsModel(nn.Module):
         super().__init__()
         self.d_a, self.d_b, self.hidden, self.order = d_a, d_b, hidden, order
         n_basis = w.shape[1]
-        self.context_scale = 1.0 / n_basis
         self.register_buffer("scale", torch.as_tensor(coordinate_scale(d_a), dtype=torch.float64))
         self.register_buffer("factors", torch.as_tensor(factors, dtype=torch.long))
         self.register_buffer("w", torch.as_tensor(w, dtype=torch.float64))
@@ -117,7 +116,7 @@ class LhsModel(nn.Module):
         logits = feats @ self.c.T + torch.log(trace.clamp_min(VALID))
         if self.ctx is not None:  # F(rho_a)^T C_lambda s_x with the POVM context s_x
             s = (feats * (trace * valid)).sum(-2) / self.d_a
-            u = torch.einsum("hmk,nk->nhm", self.ctx, s) * self.context_scale
+            u = torch.einsum("hmk,nk->nhm", self.ctx, s) * (1.0 / self.ctx.shape[-1])  # the 1/m of the docstring
             logits = logits + torch.einsum("nam,nhm->nah", feats, u)
         return torch.softmax(logits.masked_fill(~valid, -math.inf), dim=-2)
 

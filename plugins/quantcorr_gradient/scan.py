@@ -104,16 +104,19 @@ def kink_estimate(v: np.ndarray, loss: np.ndarray) -> tuple[float, float, float,
     return vc, lower, upper, {"floor": floor, "slope": slope, "curvature": curvature, "fit_rms": rms}
 
 
-def window_warning(unsteerable: list[float], grid: list[float], estimate: float) -> str | None:
-    """Why the fit cannot locate the threshold in this window, if it cannot."""
+def window_check(unsteerable: list[float], grid: list[float], estimate: float, lower: float,
+                 upper: float) -> tuple[float, float, str | None]:
+    """(lower, upper, warning): when the window misses the threshold, say why and widen the bracket
+    to what the scan can still claim."""
     if not unsteerable:
-        return ("no visibility reached the tolerance: the threshold lies below v_min, or the model is too "
-                "small; the fitted kink is not a threshold")
+        return 0.0, max(upper, max(grid)), ("no visibility reached the tolerance: the threshold lies below "
+                                            "v_min, or the model is too small; the fitted kink is not a threshold")
     if max(unsteerable) >= max(grid):
-        return "every visibility is unsteerable up to v_max: the threshold lies above the window"
+        return lower, 1.0, "every visibility is unsteerable up to v_max: the threshold lies above the window"
     if sum(v > estimate for v in grid) < 2:
-        return "fewer than two visibilities above the fitted kink, so the rise is not resolved: raise v_max"
-    return None
+        return lower, max(upper, max(grid)), ("fewer than two visibilities above the fitted kink, so the rise is "
+                                              "not resolved: raise v_max")
+    return lower, upper, None
 
 
 def scan_window(family: VisibilityFamily, options: "GradientOptions") -> tuple[float, float]:
@@ -190,11 +193,7 @@ def scan_threshold(solver: str, family: VisibilityFamily, measurements: Measurem
     est, lower, upper, fit = kink_estimate(v_arr, loss)
     backed = [r["v"] for r in rows if r["verdict"] == "unsteerable"]
     lower_rigor = "numerical" if backed and max(backed) >= lower else None
-    warning = window_warning(backed, grid, est)
-    if warning and not backed:
-        lower = 0.0  # the threshold may lie anywhere below the window
-    if warning:
-        upper = 1.0 if backed and max(backed) >= max(grid) else max(upper, max(grid))
+    lower, upper, warning = window_check(backed, grid, est, lower, upper)
     certificates = {}
     if best_model is not None:
         model.load_state_dict(best_model["state_dict"])

@@ -23,7 +23,7 @@ from quantcorr_gradient.certifier import GradientLhs, GradientOptions, Session  
 from quantcorr_gradient.cli import verify_model  # noqa: E402
 from quantcorr_gradient.losses import hermitian_from_coords, trace_norm_closed_2x2, trace_norm_eig  # noqa: E402
 from quantcorr_gradient.model import LhsModel, MeasurementSampler, load_model  # noqa: E402
-from quantcorr_gradient.scan import hinge_fit, kink_estimate, scan_window, window_warning  # noqa: E402
+from quantcorr_gradient.scan import hinge_fit, kink_estimate, scan_window, window_check  # noqa: E402
 from quantcorr_gradient.trainer import TrainConfig, Trainer  # noqa: E402
 
 SMALL = dict(hidden=16, batch=64, test_batch=500, patience=100, progress=False)
@@ -253,8 +253,9 @@ def test_scan_warns_when_the_window_misses_the_threshold(tmp_path):
     res = GradientLhs().critical_visibility(VisibilityFamily(werner(1.0)), MeasurementSpace("pvm", 2), opts)
     assert "below v_min" in res.quantities["warning"] and res.lower_rigor is None
     grid = [0.1, 0.2, 0.3, 0.4]
-    assert window_warning(grid, grid, 0.35).endswith("above the window")
-    assert "raise v_max" in window_warning([0.1, 0.2, 0.3], grid, 0.35) and window_warning([0.1], grid, 0.15) is None
+    assert window_check(grid, grid, 0.35, 0.3, 0.4)[2].endswith("above the window")
+    assert "raise v_max" in window_check([0.1, 0.2, 0.3], grid, 0.35, 0.3, 0.4)[2]
+    assert window_check([0.1], grid, 0.15, 0.1, 0.2)[2] is None
 
 
 def test_scan_window_comes_from_options_then_family_then_default():
