@@ -91,6 +91,12 @@ class Assemblage:
             raise DimensionError(f"cannot mix assemblages of shapes {self.sigma.shape} and {other.sigma.shape}")
         return Assemblage(v * self.sigma + (1 - v) * other.sigma, self.n_parties, self.require_psd)
 
+    def white_noise_like(self) -> "Assemblage":
+        """Uniform outcomes times Bob's maximally mixed state: I_dB / (dB * o1 * ... * on)."""
+        d, n_out = self.dim, int(np.prod(self.outcomes))
+        sigma = np.broadcast_to(np.eye(d) / (d * n_out), self.sigma.shape)
+        return Assemblage(sigma, self.n_parties)
+
     def to_json(self) -> dict:
         return {"n_parties": self.n_parties, "real": self.sigma.real.tolist(), "imag": self.sigma.imag.tolist()}
 

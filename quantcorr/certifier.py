@@ -8,7 +8,6 @@ says how strong the check behind the verdict is.
 
 from __future__ import annotations
 
-import dataclasses
 import importlib.util
 import platform
 import time
@@ -24,10 +23,12 @@ from .correlations import Behaviour
 from .errors import DimensionError, QuantcorrError, UnsupportedTargetError
 from .jsonio import from_jsonable, to_jsonable
 from .measurements import MeasurementSet, MeasurementSpace
+from .options import Options, option  # noqa: F401  (re-exported: plugins import them from here)
+from .registration import QUESTIONS
 from .states import State
 
 if TYPE_CHECKING:
-    from .threshold import ThresholdResult, VisibilityFamily
+    from .threshold import Family, ThresholdResult
 
 
 class Verdict(str, Enum):
@@ -51,34 +52,89 @@ class Rigor(str, Enum):
     PREDICTION = "prediction"  # a learned classifier's guess
 
 
-QUESTIONS = ("steering", "bell", "quantum-set", "post-quantum")
 
 
 @dataclass(frozen=True, eq=False)
 class SteeringTarget:
-    """A state and a measurement family for the steering parties (the last subsystem is Bob's)."""
+    """A state and the measurements of its black-box parties (every subsystem but the last,
+    which is trusted Bob's). `measurements` is one family used by every black-box party (a
+    finite `MeasurementSet` or a continuous `MeasurementSpace`), or a tuple of `MeasurementSet`s,
+    one per black-box party. Bell solvers may read it as every party (Bob too) measuring from
+    the family."""
 
     state: State
-    measurements: MeasurementSet | MeasurementSpace
+    measurements: Any
 
     def __post_init__(self) -> None:
         if self.state.n_parties < 2:
             raise DimensionError("a steering target needs a state of at least two subsystems")
-        d_a = self.state.dims[0]
-        if self.measurements.dim != d_a or len(set(self.state.dims[:-1])) != 1:
-            raise DimensionError(f"measurements '{self.measurements.name}' act on dimension "
-                                 f"{self.measurements.dim}, but the steering party has dimension {d_a}")
+        n = self.state.n_parties - 1
+        fams = self.party_measurements
+        if len(fams) != n:
+            raise DimensionError(f"state has {n} black-box part{'y' if n == 1 else 'ies'} but "
+                                 f"{len(fams)} measurement families were given")
+        for k, ms in enumerate(fams):
+            if not isinstance(ms, (MeasurementSet, MeasurementSpace)):
+                raise DimensionError(f"measurements of party {k} must be a MeasurementSet or MeasurementSpace")
+            if ms.dim != self.state.dims[k]:
+                raise DimensionError(f"measurements '{ms.name}' act on dimension {ms.dim}, "
+                                     f"but black-box party {k} has dimension {self.state.dims[k]}")
+        if isinstance(self.measurements, (list, tuple)):
+            if not all(isinstance(ms, MeasurementSet) for ms in self.measurements):
+                raise DimensionError("per-party measurements must be finite measurement sets")
+            object.__setattr__(self, "measurements", tuple(self.measurements))
+
+    @property
+    def party_measurements(self) -> tuple:
+        """One measurement family per black-box party."""
+        if isinstance(self.measurements, (list, tuple)):
+            return tuple(self.measurements)
+        return (self.measurements,) * (self.state.n_parties - 1)
+
+    @property
+    def finite(self) -> bool:
+        return all(isinstance(ms, MeasurementSet) for ms in self.party_measurements)
 
     def assemblage(self) -> Assemblage:
-        if not isinstance(self.measurements, MeasurementSet):
+        if not self.finite:
             raise UnsupportedTargetError("a continuous measurement family has no finite assemblage")
-        return Assemblage.from_state(self.state, self.measurements)
+        return Assemblage.from_state(self.state, list(self.party_measurements))
 
     def describe(self) -> str:
-        return f"{self.state.describe()} | {self.measurements.name}"
+        return f"{self.state.describe()} | {measurements_name(self.measurements)}"
+
+
+def measurements_name(measurements: Any) -> str:
+    """'xz', or 'xz|paulis' for per-party sets."""
+    if isinstance(measurements, (list, tuple)):
+        return "|".join(ms.name for ms in measurements)
+    return measurements.name
 
 
 Target = Union[SteeringTarget, Assemblage, Behaviour]
+
+
+def target_kind(target: Any) -> str:
+    """"state" (a SteeringTarget), "assemblage", "behaviour", or the type's name."""
+    if isinstance(target, SteeringTarget):
+        return "state"
+    if isinstance(target, Assemblage):
+        return "assemblage"
+    if isinstance(target, Behaviour):
+        return "behaviour"
+    return type(target).__name__
+
+
+def unsupported_message(solver: str, target: Any) -> str:
+    """"solver X does not support T; solvers that do: ..." (one line)."""
+    msg = f"solver '{solver}' does not support {describe_target(target)}"
+    try:
+        from .plugins import get_registry
+
+        others = get_registry().solvers_supporting(target, exclude=solver)
+    except Exception:  # the hint is best effort; the error itself must not fail
+        others = []
+    return msg + (f"; solvers that do: {', '.join(others)}" if others else "; no registered solver does")
 
 
 def describe_target(target: Target) -> str:
@@ -89,15 +145,6 @@ def describe_target(target: Target) -> str:
     if isinstance(target, Behaviour):
         return f"behaviour{tuple(target.p.shape)}"
     return type(target).__name__
-
-
-@dataclass
-class Options:
-    """Base class of solver options. Subclasses add typed fields with defaults; the CLI turns
-    each field into `--field-name` (underscores become dashes)."""
-
-    def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
 
 
 @dataclass
@@ -136,6 +183,7 @@ class Result:
     options: dict[str, Any] = field(default_factory=dict)
     message: str = ""
     versions: dict[str, str] = field(default_factory=dict)
+    target_spec: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.verdict = Verdict(self.verdict)
@@ -150,7 +198,7 @@ class Result:
             "quantities": to_jsonable(self.quantities),
             "certificate": None if self.certificate is None else self.certificate.to_json(),
             "wall_time_s": self.wall_time_s, "target": self.target, "options": to_jsonable(self.options),
-            "message": self.message, "versions": self.versions,
+            "message": self.message, "versions": self.versions, "target_spec": to_jsonable(self.target_spec),
         }
 
     @classmethod
@@ -159,7 +207,7 @@ class Result:
         return cls(d["solver"], d["question"], d["verdict"], d.get("rigor"), from_jsonable(d.get("value")),
                    from_jsonable(d.get("quantities", {})), Certificate.from_json(cert) if cert else None,
                    d.get("wall_time_s", 0.0), d.get("target", ""), from_jsonable(d.get("options", {})),
-                   d.get("message", ""), d.get("versions", {}))
+                   d.get("message", ""), d.get("versions", {}), from_jsonable(d.get("target_spec", {})))
 
 
 def versions(*modules: str) -> dict[str, str]:
@@ -213,31 +261,55 @@ class Certifier(ABC):
         """Answer about a supported target. `wall_time_s` and `options` are filled in by `certify`."""
 
     def certify(self, target: Target, options: Options | None = None) -> Result:
-        """Run the certifier. Any failure becomes a Result with verdict "failed" and the reason,
-        except user errors about the target (QuantcorrError), which propagate."""
+        """Run the certifier. Any failure becomes a Result with verdict "failed" and the reason
+        (an exception, `sys.exit`, a return value that is not a Result, a claimed verdict with a
+        NaN value), except user errors (QuantcorrError), which propagate."""
         options = self.Options() if options is None else options
+        if not isinstance(options, Options):
+            raise UnsupportedTargetError(f"solver '{self.name}': options must be {self.Options.__name__}, "
+                                         f"got {type(options).__name__}")
+        options.validate()
         start = time.perf_counter()
         if not self.supports(target):
-            raise UnsupportedTargetError(f"solver '{self.name}' does not support {describe_target(target)}")
+            raise UnsupportedTargetError(unsupported_message(self.name, target))
         ok, why = self.availability()
         if not ok:
             result = self.failed(target, f"solver unavailable: {why}")
         else:
+            from .threads import thread_limit
+
             try:
-                result = self._certify(target, options)
+                with thread_limit():
+                    result = self._certify(target, options)
             except QuantcorrError:
                 raise
-            except Exception as exc:  # a solver bug must not kill a benchmark run
+            except (Exception, SystemExit) as exc:  # a solver bug must not kill a benchmark run
                 result = self.failed(target, f"{type(exc).__name__}: {exc}")
+            result = self._checked(target, result)
         result.wall_time_s = time.perf_counter() - start
         result.options = options.to_dict()
         result.target = result.target or describe_target(target)
         result.versions = result.versions or versions(*self.requires)
         return result
 
-    def critical_visibility(self, family: "VisibilityFamily", measurements: MeasurementSet | MeasurementSpace,
+    def _checked(self, target: Target, result: Any) -> Result:
+        """`result` if it is a well-formed Result, else a "failed" Result saying what was wrong."""
+        if not isinstance(result, Result):
+            return self.failed(target, f"certify returned {type(result).__name__}, not a Result")
+        claims = result.verdict not in (Verdict.INCONCLUSIVE, Verdict.FAILED)
+        if claims and isinstance(result.value, float) and not np.isfinite(result.value) and \
+                not result.quantities.get("value_may_be_infinite"):
+            return self.failed(target, f"claimed '{result.verdict.value}' with a non-finite value {result.value}")
+        if claims and result.rigor is None:
+            return self.failed(target, f"claimed '{result.verdict.value}' without a rigor")
+        return result
+
+    def critical_visibility(self, family: "Family", measurements: Any = None,
                             options: Options | None = None) -> "ThresholdResult":
-        """Critical visibility of `family` under `measurements`. Default: bisection on verdicts;
+        """Critical visibility: the largest v in [0, 1] at which `family.at(v)` gets the classical
+        verdict of the question (unsteerable, local, quantum). `family` is a `VisibilityFamily`
+        (states; `measurements` = the black-box parties' measurement family) or a `TargetFamily`
+        (assemblages, behaviours; `measurements` None). Default: bisection on verdicts;
         certifiers with a direct method (one SDP, a loss scan, certified bounds) override this."""
         from .threshold import bisect_threshold
 

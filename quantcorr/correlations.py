@@ -67,6 +67,10 @@ class Behaviour:
         e = self.chsh_coordinates()[4:]
         return float(e[0] + e[1] + e[2] - e[3])
 
+    def white_noise_like(self) -> "Behaviour":
+        """Uniform outcomes, p = 1/(oA oB), same scenario."""
+        return white_noise(self.settings, self.outcomes)
+
     def mixed(self, other: "Behaviour", v: float) -> "Behaviour":
         return Behaviour(v * self.p + (1 - v) * other.p)
 
@@ -94,12 +98,31 @@ class Behaviour:
         return {"p": self.p.tolist()}
 
 
-def pr_box() -> Behaviour:
-    """Popescu-Rohrlich box: a XOR b = x AND y, uniform marginals (CHSH = 4)."""
-    return Behaviour.from_chsh([1, 1, 1, -1])
+def _visibility(v: float) -> float:
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0.0 <= v <= 1.0:
+        raise ValidationError(f"visibility v must lie in [0, 1], got {v!r}")
+    return float(v)
 
 
-def white_noise(settings: tuple[int, int] = (2, 2), outcomes: tuple[int, int] = (2, 2)) -> Behaviour:
+def pr_box(v: float = 1.0) -> Behaviour:
+    """Popescu-Rohrlich box (a XOR b = x AND y, uniform marginals, CHSH = 4) mixed with white
+    noise: E = v (1, 1, 1, -1). Quantum iff v <= 1/sqrt2, local iff v <= 1/2."""
+    return Behaviour.from_chsh(_visibility(v) * np.array([1.0, 1, 1, -1]))
+
+
+def tsirelson(v: float = 1.0) -> Behaviour:
+    """Tsirelson point: zero marginals, E = v (1, 1, 1, -1)/sqrt2 (CHSH = 2 sqrt2 v)."""
+    return Behaviour.from_chsh(_visibility(v) * np.array([1.0, 1, 1, -1]) / np.sqrt(2))
+
+
+def white_noise(settings: tuple[int, ...] = (2, 2), outcomes: tuple[int, ...] = (2, 2)) -> Behaviour:
+    """Uniform outcomes p(a, b | x, y) = 1/(oA oB) for every setting pair."""
+    settings, outcomes = tuple(settings), tuple(outcomes)
+    if len(settings) != 2 or len(outcomes) != 2 or min(settings + outcomes) < 1:
+        raise ValidationError(f"white noise needs two positive setting counts and two outcome counts, "
+                              f"got settings={settings}, outcomes={outcomes}")
+    if int(np.prod(settings)) * int(np.prod(outcomes)) > 10**7:
+        raise ValidationError(f"white noise of {settings} settings and {outcomes} outcomes is too large")
     return Behaviour(np.full(settings + outcomes, 1.0 / (outcomes[0] * outcomes[1])))
 
 

@@ -60,4 +60,18 @@ class PluginError(QuantcorrError):
 
 
 class InputFileError(QuantcorrError):
-    """A state, POVM or model file cannot be read."""
+    """A state, POVM, assemblage, behaviour, model or cache file cannot be read (or is not of
+    the expected kind)."""
+
+
+class OptionError(QuantcorrError):
+    """A solver option is unknown, of the wrong type, or outside its declared range."""
+
+
+class ProblemTooLargeError(QuantcorrError):
+    """A program or model would not fit this machine's memory or time budget. The message says
+    the estimated size, the limit, and what to change."""
+
+
+class OutputPathError(QuantcorrError):
+    """An output path cannot be written (a directory, unwritable, or one of the inputs)."""

@@ -19,8 +19,11 @@ hookimpl = pluggy.HookimplMarker("quantcorr")
 
 
 @hookspec
-def register_certifiers(register: Callable[[type], None]) -> None:
-    """Call `register(CertifierSubclass)` once per certifier the plugin provides."""
+def register_certifiers(register: Callable[[object], None]) -> None:
+    """Call `register(SolverRef(...))` once per certifier the plugin provides: a light descriptor
+    (name, "module:Class" path, questions, rigor, requires, description) whose class is imported
+    on first use, so listing solvers imports no numerical code. `register(CertifierSubclass)`
+    is accepted too (the class is then imported with the plugin)."""
 
 
 @hookspec
@@ -30,4 +33,14 @@ def register_problems(register: Callable[[object], None]) -> None:
 
 @hookspec
 def register_commands(cli: object) -> None:
-    """Add click commands to the `quantcorr` click group `cli` (e.g. `cli.add_command(cmd)`)."""
+    """Add click commands to the `quantcorr` click group `cli` (e.g. `cli.add_command(cmd)`).
+    A command whose name is already taken (a built-in or another plugin's) is refused with a
+    warning naming both."""
+
+
+@hookspec
+def register_targets(register: Callable[[object], None]) -> None:
+    """Call `register(NamedTarget(...))` once per named assemblage or behaviour the plugin
+    provides (`quantcorr.targets.NamedTarget`: name, kind "assemblage" | "behaviour", builder,
+    one-line description, typed parameters). Users reach them with `--assemblage NAME` /
+    `--behaviour NAME` and `--param k=v`; `quantcorr targets` lists them."""

@@ -8,23 +8,28 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from math import sqrt
-from typing import Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from .hookspecs import hookimpl
-from .measurements import MeasurementSet, MeasurementSpace, measurements_from_spec
-from .states import state_from_spec
-from .threshold import VisibilityFamily
+
+if TYPE_CHECKING:
+    from .threshold import Family
 
 
 @dataclass(frozen=True)
 class Problem:
-    """A critical-visibility question: for which v does `state` (with `params`, v excluded) mixed
-    with white noise stay classical under `measurements`? `reference` is the known threshold
-    (None when open); `reference_kind` says "exact" or "lower-bound"."""
+    """A critical-visibility question about one target family, with a reference value.
+
+    The target is exactly one of: a named state or state file (`state`, with `measurements` for
+    the black-box parties and, for a Bell behaviour, `bob_measurements`), an `assemblage` (file
+    or registered name) or a `behaviour` (file, `chsh:...` or registered name). `params` are the
+    state's or named target's parameters (the visibility excluded). The family is v * target +
+    (1 - v) * noise (see docs/concepts.md). `reference` is the known threshold (None when open);
+    `reference_kind` says "exact" or "lower-bound"."""
 
     name: str
-    state: str
-    measurements: str
+    state: str = ""
+    measurements: str = ""
     question: str = "steering"
     params: dict = field(default_factory=dict)
     reference: float | None = None
@@ -32,18 +37,55 @@ class Problem:
     citation: str = ""
     grid: tuple[float, ...] = ()
     suites: tuple[str, ...] = ()
+    assemblage: str | None = None
+    behaviour: str | None = None
+    bob_measurements: str | None = None
 
-    def family(self) -> VisibilityFamily:
-        return VisibilityFamily(state_from_spec(self.state, {**self.params, "v": 1.0}),
-                                window=(min(self.grid), max(self.grid)))
+    def __post_init__(self) -> None:
+        from .errors import ValidationError
 
-    def measurement_family(self) -> MeasurementSet | MeasurementSpace:
-        return measurements_from_spec(self.measurements, self.family().base.dims[0])
+        given = [k for k in ("state", "assemblage", "behaviour") if getattr(self, k)]
+        if len(given) != 1:
+            raise ValidationError(f"problem '{self.name}': give exactly one of state, assemblage, behaviour "
+                                  f"(got {given or 'none'})")
+        if self.state and not self.measurements:
+            raise ValidationError(f"problem '{self.name}': a state problem needs measurements")
+
+    @property
+    def window(self) -> tuple[float, float] | None:
+        return (min(self.grid), max(self.grid)) if self.grid else None
+
+    def spec(self) -> dict[str, Any]:
+        """The target as command-line style arguments (what `target_spec` records)."""
+        out: dict[str, Any] = {k: getattr(self, k) for k in ("state", "measurements", "bob_measurements",
+                                                              "assemblage", "behaviour") if getattr(self, k)}
+        if self.params:
+            out["params"] = dict(self.params)
+        return out
+
+    def threshold_args(self) -> tuple["Family", Any]:
+        """(family, measurements) for `Certifier.critical_visibility`."""
+        from .target_spec import TargetSpec
+
+        return TargetSpec.from_problem(self).family(window=self.window)
+
+    def target_at(self, v: float) -> Any:
+        """The target at visibility v (what a bench cell certifies)."""
+        from .threshold import target_at
+
+        family, measurements = self.threshold_args()
+        return target_at(family, measurements, v)
+
+    def family(self) -> Any:
+        """The family alone (state problems: the `VisibilityFamily`)."""
+        return self.threshold_args()[0]
+
+    def measurement_family(self) -> Any:
+        return self.threshold_args()[1]
 
     def to_json(self) -> dict:
-        return {"name": self.name, "state": self.state, "params": self.params, "measurements": self.measurements,
-                "question": self.question, "reference": self.reference, "reference_kind": self.reference_kind,
-                "citation": self.citation}
+        return {"name": self.name, **self.spec(), "params": self.params, "question": self.question,
+                "reference": self.reference, "reference_kind": self.reference_kind, "citation": self.citation}
 
 
 def _grid(lo: float, hi: float, n: int) -> tuple[float, ...]:

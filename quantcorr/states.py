@@ -178,6 +178,8 @@ def load_state(path: str | Path, dims: tuple[int, ...] | None = None) -> State:
             return from_array(np.load(path, allow_pickle=False), dims, path.stem)
         if path.suffix == ".json":
             data = json.loads(path.read_text())
+            if not isinstance(data, dict):
+                raise InputFileError(f"state file {path}: expected a JSON object with 'real' (and 'imag', 'dims')")
             if dims:
                 data["dims"] = list(dims)
             data.setdefault("name", path.stem)
@@ -189,13 +191,41 @@ def load_state(path: str | Path, dims: tuple[int, ...] | None = None) -> State:
     raise InputFileError(f"state file {path}: expected a .npy or .json file")
 
 
-def state_from_spec(spec: str, params: dict[str, str | float] | None = None) -> State:
+def takes_visibility(spec: str) -> bool:
+    """Whether the named state has a visibility parameter `v` (files: no, they are mixed with
+    white noise only when a `v` is given)."""
+    return spec in CONSTRUCTORS and "v" in inspect.signature(CONSTRUCTORS[spec]).parameters
+
+
+def parse_dims(text: str | tuple | list | None) -> tuple[int, ...] | None:
+    """'2,3' -> (2, 3); every entry an integer >= 1."""
+    if text is None or text == "":
+        return None
+    try:
+        dims = tuple(int(p) for p in (text.split(",") if isinstance(text, str) else text))
+    except (TypeError, ValueError):
+        raise ValidationError(f"dims must be comma-separated integers such as 2,3, got {text!r}") from None
+    if len(dims) < 1 or any(d < 1 for d in dims):
+        raise ValidationError(f"dims must be positive integers, got {text!r}")
+    return dims
+
+
+def state_from_spec(spec: str, params: dict[str, str | float] | None = None,
+                    dims: tuple[int, ...] | None = None) -> State:
     """A State from a constructor name with parameters (strings are converted), or a file path.
 
-    A file state with a `v` parameter is mixed with white noise: v*rho + (1-v) I/D.
+    A file state with a `v` parameter is mixed with white noise: v*rho + (1-v) I/D. `dims`
+    (e.g. (2, 3)) gives the subsystem dimensions of a file whose matrix is not d^2 x d^2 with
+    equal parts; it may also be a `dims` parameter ("2,3").
     """
     params = dict(params or {})
+    if "dims" in params:
+        if dims is not None:
+            raise ValidationError("give the state's dims once (--dims or a dims parameter)")
+        dims = parse_dims(params.pop("dims"))
     if spec in CONSTRUCTORS:
+        if dims is not None:
+            raise ValidationError(f"state '{spec}' has fixed subsystem dimensions; --dims is for state files")
         ctor = CONSTRUCTORS[spec]
         sig = inspect.signature(ctor)
         unknown = set(params) - set(sig.parameters)
@@ -204,11 +234,13 @@ def state_from_spec(spec: str, params: dict[str, str | float] | None = None) -> 
                                   f"unknown: {sorted(unknown)}")
         kwargs = {k: _number(k, val) for k, val in params.items()}
         return ctor(**kwargs)
+    if spec.strip() == "":
+        raise ValidationError("empty state name")
     if Path(spec).suffix in (".npy", ".json") or Path(spec).exists():
         v = params.pop("v", None)
         if params:
             raise ValidationError(f"a state file takes only the parameter v, got {sorted(params)}")
-        state = load_state(spec)
+        state = load_state(spec, dims)
         return state if v is None else state.with_white_noise(_number("v", v))
     raise UnknownNameError(f"unknown state '{spec}'; known: {', '.join(CONSTRUCTORS)} or a .npy/.json file")
 

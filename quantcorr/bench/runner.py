@@ -45,25 +45,26 @@ def failed_record(task: Task, message: str, wall_time_s: float = 0.0, transient:
 
 def run_task(task: Task) -> dict[str, Any]:
     """Run one task (in whatever process the executor chose) and return its JSON record."""
-    from ..certifier import SteeringTarget
-
     start = time.perf_counter()
     e = task.entry
     try:
         certifier = e.certifier()
         if task.kind == "cell":
-            res = certifier.certify(SteeringTarget(e.problem.family().at(task.v), e.problem.measurement_family()),
-                                    e.options)
+            res = certifier.certify(e.problem.target_at(task.v), e.options)
             rec = res.to_json()
             rec = {k: rec[k] for k in RESULT_FIELDS}
             rec["status"] = "failed" if res.verdict.value == "failed" else "ok"
             rec["wall_time_s"] = res.wall_time_s
         else:
-            thr = certifier.critical_visibility(e.problem.family(), e.problem.measurement_family(), e.options)
+            from ..threads import thread_limit
+
+            family, measurements = e.problem.threshold_args()
+            with thread_limit():
+                thr = certifier.critical_visibility(family, measurements, e.options)
             rec = {k: to_jsonable(getattr(thr, k)) for k in THRESHOLD_FIELDS}
             rec["status"] = "ok"
             rec["wall_time_s"] = thr.wall_time_s or time.perf_counter() - start
-    except Exception as exc:  # anything a solver raises, in certify or elsewhere
+    except (Exception, SystemExit) as exc:  # anything a solver raises (sys.exit too), in certify or elsewhere
         return failed_record(task, f"{type(exc).__name__}: {exc}", time.perf_counter() - start)
     return {**_base(task), **rec}
 

@@ -87,16 +87,13 @@ def coarse(grid: tuple[float, ...], n: int = QUICK_POINTS) -> tuple[float, ...]:
 def _entry(problem: "Problem", name: str, cls: "type[Certifier]", quick: bool, quick_options: bool,
            overrides: dict[str, Any]) -> Entry | None:
     """The row of (problem, solver), or None when the solver does not address the problem."""
-    from ..certifier import SteeringTarget
-
     grid = problem.grid or WERNER_GRID
     grid = coarse(grid) if quick else tuple(grid)
     if problem.question not in cls.questions:
         return None
     try:
         options = dataclasses.replace(cls.quick_options() if quick or quick_options else cls.Options(), **overrides)
-        target = SteeringTarget(problem.family().at(grid[0]), problem.measurement_family())
-        if not cls().supports(target):
+        if not cls().supports(problem.target_at(grid[0])):
             return None
     except Exception as exc:  # a plugin bug shows as a failed row, not a crash
         from ..certifier import Options
@@ -125,8 +122,17 @@ def plan(suite: str, registry: "Registry", quick: bool = False, solvers: tuple[s
         chosen = [p for p in chosen if p.name in problems]
     entries = []
     for problem in chosen:
-        for name, cls in sorted(registry.certifiers.items()):
+        for name, ref in sorted(registry.certifiers.items()):
             if solvers and name not in solvers:
+                continue
+            if problem.question not in ref.questions:
+                continue
+            try:
+                cls = registry.solver_class(name)
+            except Exception as exc:  # a solver module that fails to import: a failed row
+                from ..certifier import Certifier, Options
+
+                entries.append(Entry(problem, name, Certifier, Options(), problem.grid or WERNER_GRID, "failed", str(exc)))
                 continue
             entry = _entry(problem, name, cls, quick, name in quick_solvers, overrides.get(name, {}))
             if entry is not None:

@@ -4,24 +4,16 @@
 from __future__ import annotations
 
 import dataclasses
-import types
 import typing
 from typing import Any, Literal
 
-from ..errors import QuantcorrError
-
-
-class OptionError(QuantcorrError):
-    """A solver option is unknown or has a bad value."""
+from ..errors import OptionError, QuantcorrError
+from ..options import base_type
 
 
 def _base_type(tp: Any) -> Any:
     """Strip Optional[...] / X | None."""
-    origin = typing.get_origin(tp)
-    if origin in (typing.Union, types.UnionType):
-        args = [a for a in typing.get_args(tp) if a is not type(None)]
-        return args[0] if len(args) == 1 else str
-    return tp
+    return base_type(tp)[0]
 
 
 def option_fields(options_cls: type) -> dict[str, tuple[Any, Any, str]]:
@@ -51,8 +43,8 @@ def _convert(name: str, tp: Any, raw: str) -> Any:
     if tp in (int, float):
         try:
             val = tp(float(raw)) if tp is int and float(raw).is_integer() else tp(raw)
-        except ValueError:
-            raise OptionError(f"--{name} expects {tp.__name__}, got '{raw}'") from None
+        except (ValueError, OverflowError):
+            raise OptionError(f"--{name} expects {'an integer' if tp is int else 'a number'}, got '{raw}'") from None
         return val
     return raw
 
@@ -86,5 +78,7 @@ def parse_solver_options(options_cls: type, args: list[str], solver: str) -> Any
         i += 1
     try:
         return options_cls(**{k.replace("-", "_"): v for k, v in values.items()})
+    except QuantcorrError:
+        raise
     except (TypeError, ValueError) as exc:
         raise OptionError(f"invalid options for solver '{solver}': {exc}") from None

@@ -25,7 +25,7 @@ def test_parses_types_flags_and_literals():
 
 
 @pytest.mark.parametrize("args, msg", [
-    (["--steps", "many"], "expects int"), (["--device", "tpu"], "one of"), (["--bogus", "1"], "no option"),
+    (["--steps", "many"], "expects an integer"), (["--device", "tpu"], "one of"), (["--bogus", "1"], "no option"),
     (["--lr"], "needs a value"), (["stray"], "unexpected"),
 ])
 def test_bad_options(args, msg):
