@@ -49,9 +49,19 @@ def from_jsonable(obj: Any) -> Any:
 
 
 def write_json(path: str | Path, data: Any) -> None:
-    """Write atomically (temp file + rename) so an interrupted run never leaves half a file."""
+    """Write atomically (a uniquely named temp file in the same directory + rename), so an
+    interrupted run never leaves half a file and concurrent writers never share a temp file."""
+    import os
+    import tempfile
+
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(to_jsonable(data), indent=2))
-    tmp.replace(path)
+    text = json.dumps(to_jsonable(data), indent=2)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -138,8 +138,10 @@ class MeasurementSpace:
     def __post_init__(self) -> None:
         if self.kind not in ("pvm", "povm"):
             raise UnknownNameError(f"unknown measurement space '{self.kind}' (use pvm or povm)")
-        if int(self.dim) < 2:
-            raise DimensionError(f"measurement space needs dimension >= 2, got {self.dim}")
+        d = self.dim
+        if isinstance(d, bool) or not isinstance(d, (int, np.integer)) or d < 2:
+            raise DimensionError(f"measurement space needs an integer dimension >= 2, got {d!r}")
+        object.__setattr__(self, "dim", int(d))
 
     @property
     def name(self) -> str:
@@ -154,6 +156,8 @@ class MeasurementSpace:
         return self.dim if self.kind == "pvm" else self.dim**2
 
     def sample(self, n: int, rng: np.random.Generator | None = None) -> np.ndarray:
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
+            raise ValidationError(f"sample size must be a non-negative integer, got {n!r}")
         rng = np.random.default_rng() if rng is None else rng
         d = self.dim
         if self.kind == "pvm":

@@ -97,6 +97,8 @@ def _mix(pure: np.ndarray, v: float, dims: tuple[int, ...], name: str, **params)
 
 
 def _check_visibility(v: float) -> None:
+    if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)):
+        raise ValidationError(f"visibility v must be a number in [0, 1], got {v!r}")
     if not np.isfinite(v) or not 0.0 <= v <= 1.0:
         raise ValidationError(f"visibility v must lie in [0, 1], got {v}")
 
@@ -115,7 +117,7 @@ def isotropic(d: int = 3, v: float = 1.0) -> State:
 
 def ghz(n: int = 3, v: float = 1.0) -> State:
     """n-qubit GHZ state with white noise."""
-    n = _check_dim(n, "n")
+    n = _check_dim(n, "n", limit=12)
     psi = np.zeros(2**n, complex)
     psi[0] = psi[-1] = 1 / np.sqrt(2)
     return _mix(projector(psi), v, (2,) * n, "ghz", n=n)
@@ -123,7 +125,7 @@ def ghz(n: int = 3, v: float = 1.0) -> State:
 
 def w(n: int = 3, v: float = 1.0) -> State:
     """n-qubit W state with white noise."""
-    n = _check_dim(n, "n")
+    n = _check_dim(n, "n", limit=12)
     psi = np.zeros(2**n, complex)
     psi[[2**k for k in range(n)]] = 1 / np.sqrt(n)
     return _mix(projector(psi), v, (2,) * n, "w", n=n)
@@ -131,6 +133,8 @@ def w(n: int = 3, v: float = 1.0) -> State:
 
 def partially_entangled(theta: float = np.pi / 8, v: float = 1.0) -> State:
     """cos(theta)|00> + sin(theta)|11> with white noise."""
+    if isinstance(theta, bool) or not isinstance(theta, (int, float, np.integer, np.floating)) or not np.isfinite(theta):
+        raise ValidationError(f"theta must be a finite number, got {theta!r}")
     psi = np.array([np.cos(theta), 0, 0, np.sin(theta)], complex)
     return _mix(projector(psi), v, (2, 2), "partially_entangled", theta=float(theta))
 
@@ -149,9 +153,13 @@ def product(d: int = 2) -> State:
     return State(np.eye(d * d) / d**2, (d, d), "product", {"d": d})
 
 
-def _check_dim(d, what: str) -> int:
-    if float(d) != int(d) or int(d) < 2:
-        raise ValidationError(f"{what} must be an integer >= 2, got {d}")
+def _check_dim(d, what: str, limit: int = 32) -> int:
+    if isinstance(d, bool) or not isinstance(d, (int, float, np.integer, np.floating)) or not np.isfinite(d) \
+            or float(d) != int(d) or int(d) < 2:
+        raise ValidationError(f"{what} must be an integer >= 2, got {d!r}")
+    if int(d) > limit:
+        raise ValidationError(f"{what}={int(d)} is above the limit {limit} of this constructor (the state "
+                              f"would not fit in memory)")
     return int(d)
 
 

@@ -116,6 +116,12 @@ class ProcessPool(Executor):
         self._pool.shutdown(wait=False, cancel_futures=True)
         self._pool = self._new()
 
+    def kill(self) -> None:
+        """Kill the worker processes (a task that hangs) and start a fresh pool."""
+        for proc in list(getattr(self._pool, "_processes", {}).values()):
+            proc.kill()
+        self.restart()
+
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         self._pool.shutdown(wait=wait, cancel_futures=cancel_futures)
 
@@ -159,27 +165,88 @@ def _submit(executor: Executor, task: Task) -> Future:
         return fut
 
 
-def _completed(executor: Executor, tasks: list[Task]) -> Iterator[tuple[Task, Future]]:
+class TaskTimeout(Exception):
+    """A task ran longer than the bench's --timeout."""
+
+
+def _timed_out(seconds: float) -> Future:
+    fut: Future = Future()
+    fut.set_exception(TaskTimeout(f"stopped after the time limit of {seconds:g} s (--timeout)"))
+    return fut
+
+
+def _run_inline(executor: Executor, task: Task, timeout: float | None) -> Future:
+    """Run one task in this process, stopped by SIGALRM after `timeout` seconds (main thread
+    on Unix; elsewhere without a limit)."""
+    import signal
+    import threading
+
+    if not timeout or threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+        return executor.submit(run_task, task)
+
+    def alarm(signum, frame):
+        raise _Alarm()
+
+    old = signal.signal(signal.SIGALRM, alarm)
+    signal.setitimer(signal.ITIMER_REAL, timeout)
+    try:
+        return executor.submit(run_task, task)
+    except _Alarm:
+        return _timed_out(timeout)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+
+
+class _Alarm(BaseException):
+    """Raised by SIGALRM inside an inline task (a BaseException, so solvers cannot swallow it)."""
+
+
+def _completed(executor: Executor, tasks: list[Task], timeout: float | None = None) -> Iterator[tuple[Task, Future]]:
     """(task, finished future) pairs in completion order. Inline tasks run one at a time, so
     each is cached before the next starts; a `ProcessPool` gets at most `workers` at a time and
-    is restarted when a worker dies; other executors (Dask) get every task at once."""
+    is restarted when a worker dies; other executors (Dask) get every task at once. A task
+    running longer than `timeout` seconds comes back as a TaskTimeout failure; in a process
+    pool its worker processes are killed and the other tasks in flight are resubmitted."""
     if isinstance(executor, InlineExecutor):
         for t in tasks:
-            yield t, executor.submit(run_task, t)
+            yield t, _run_inline(executor, t, timeout)
         return
     window = executor.workers if isinstance(executor, ProcessPool) else len(tasks)
     todo = deque(tasks)
     running: dict[Future, Task] = {}
+    started: dict[Future, float] = {}
     try:
         while todo or running:
             while todo and len(running) < window:
                 t = todo.popleft()
-                running[_submit(executor, t)] = t
-            done, _ = wait(running, return_when=FIRST_COMPLETED)
+                fut = _submit(executor, t)
+                running[fut], started[fut] = t, time.monotonic()
+            wait_for = None
+            if timeout:
+                wait_for = max(0.05, min(started[f] for f in running) + timeout - time.monotonic())
+            done, _ = wait(running, timeout=wait_for, return_when=FIRST_COMPLETED)
+            if not done and timeout:
+                now = time.monotonic()
+                overdue = [f for f in running if now - started[f] >= timeout]
+                for f in overdue:
+                    started.pop(f)
+                    yield running.pop(f), _timed_out(timeout)
+                if isinstance(executor, ProcessPool) and overdue:
+                    innocent = list(running.values())
+                    running.clear()
+                    started.clear()
+                    executor.kill()
+                    todo.extendleft(reversed(innocent))
+                else:
+                    for f in overdue:
+                        f.cancel()
+                continue
             if isinstance(executor, ProcessPool) and any(isinstance(f.exception(), BrokenProcessPool) for f in done):
                 done, _ = wait(running)  # every task in flight fails with the pool
                 executor.restart()
             for fut in done:
+                started.pop(fut, None)
                 yield running.pop(fut), fut
     finally:
         for fut in running:
@@ -187,13 +254,17 @@ def _completed(executor: Executor, tasks: list[Task]) -> Iterator[tuple[Task, Fu
 
 
 def run_tasks(tasks: list[Task], cache: ResultsCache, executor: Executor,
-              on_done: Callable[[dict[str, Any]], None] | None = None) -> dict[str, dict[str, Any]]:
+              on_done: Callable[[dict[str, Any]], None] | None = None,
+              timeout: float | None = None) -> dict[str, dict[str, Any]]:
     """Run the tasks missing from `cache`, storing each record as it finishes; return the
-    records of all `tasks` by key (cached ones included)."""
+    records of all `tasks` by key (cached ones included). Timed-out tasks are recorded as
+    failed but not cached (transient), so a later run with a longer --timeout retries them."""
     records = {t.key: cache.get(t.key) for t in tasks if t.key in cache}
-    for task, fut in _completed(executor, [t for t in tasks if t.key not in cache]):
+    for task, fut in _completed(executor, [t for t in tasks if t.key not in cache], timeout):
         try:
             rec = fut.result()
+        except TaskTimeout as exc:
+            rec = failed_record(task, str(exc), transient=True)
         except BrokenProcessPool:
             rec = failed_record(task, "worker process died while this task ran (this task or one running "
                                 "beside it crashed the process)", transient=True)

@@ -36,9 +36,12 @@ SUFFIXES = {".md": "markdown", ".csv": "csv", ".json": "json"}
 @click.option("--cache", "cache_path", metavar="PATH",
               help="results cache (default: the --out JSON, else ~/.cache/quantcorr/bench/SUITE.json)")
 @click.option("--fresh", is_flag=True, help="ignore cached results and recompute every cell")
+@click.option("--timeout", type=click.FloatRange(min=1.0, max=7 * 86400.0), default=3600.0, show_default=True,
+              metavar="SECONDS", help="a task running longer is stopped and recorded as failed (not cached)")
 def bench(suite: str, fmt: str | None, out: str | None, plot_path: str | None, workers: int | None,
           scheduler: str | None, quick: bool, solvers: tuple[str, ...], problems: tuple[str, ...],
-          quick_solvers: tuple[str, ...], settings: tuple[str, ...], cache_path: str | None, fresh: bool) -> None:
+          quick_solvers: tuple[str, ...], settings: tuple[str, ...], cache_path: str | None, fresh: bool,
+          timeout: float) -> None:
     """Compare every solver on SUITE (werner, isotropic, all, or one problem).
 
     Each problem x each registered solver that supports it x the problem's visibility grid
@@ -59,6 +62,13 @@ def bench(suite: str, fmt: str | None, out: str | None, plot_path: str | None, w
     fmt = fmt or implied or "table"
     if cache_path is None:
         cache_path = out if out and fmt == "json" else str(bcache.default_cache_path(suite))
+    from .paths import check_output
+
+    check_output(out, (), "--out")
+    check_output(plot_path, (), "--plot")
+    check_output(cache_path, (), "--cache")
+    if out and fmt != "json" and Path(out).resolve() == Path(cache_path).resolve():
+        raise click.UsageError(f"--out {out} ({fmt}) would overwrite the results cache {cache_path}")
     registry = get_registry()
     entries = suites.plan(suite, registry, quick, solvers, problems, _overrides(registry, settings), quick_solvers)
     tasks = suites.tasks(suite, entries)
@@ -66,9 +76,13 @@ def bench(suite: str, fmt: str | None, out: str | None, plot_path: str | None, w
     todo = sum(t.key not in cache for t in tasks)
     start = time.perf_counter()
     with runner.make_executor(workers, scheduler) as executor, _Progress(err_console, todo) as progress:
-        records = runner.run_tasks(tasks, cache, executor, progress.advance)
+        records = runner.run_tasks(tasks, cache, executor, progress.advance, timeout=timeout)
     doc = report.build_document(suite, entries, records, quick=quick, wall_time_s=time.perf_counter() - start,
                                 command=_command(click.get_current_context()))
+    if out and fmt == "json" and Path(out).resolve() == Path(cache_path).resolve():
+        stored = list(cache.all_records().values())  # the report doubles as the cache: keep every record
+        doc["cells"] = [r for r in stored if r["kind"] == "cell"]
+        doc["thresholds"] = [r for r in stored if r["kind"] == "threshold"]
     n_failed = sum(r["status"] == "failed" for r in records.values())
     err_console.print(f"{len(tasks)} tasks: {len(tasks) - todo} cached, {todo} run ({n_failed} failed) "
                       f"in {doc['wall_time_s']:.1f} s; cache {cache_path}", style="dim", highlight=False)

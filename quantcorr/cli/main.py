@@ -63,12 +63,18 @@ class LazyGroup(click.Group):
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="quantcorr")
-def cli() -> None:
+@click.option("--threads", type=click.IntRange(min=0, max=1024), default=None, metavar="N",
+              help="BLAS/OpenMP threads for the solvers' linear algebra (default 1; 0: library default)")
+def cli(threads: int | None) -> None:
     """Certify quantum correlations: steering, Bell locality, quantum and post-quantum sets.
 
     Party 0 (Alice) steers; the last party (Bob) is trusted. `quantcorr solvers NAME` lists a
     solver's options, which go after the other options of certify/threshold.
     """
+    if threads is not None:
+        from ..threads import ENV
+
+        os.environ[ENV] = str(threads)
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
