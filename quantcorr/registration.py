@@ -25,6 +25,7 @@ from .errors import PluginError, ValidationError
 
 QUESTIONS = ("steering", "bell", "quantum-set", "post-quantum")
 RIGORS = ("certified", "solver-tolerance", "numerical", "prediction")
+TARGET_LABELS = ("state+finite", "state+pvm/povm", "multipartite", "assemblage", "assemblage(n>=2)", "behaviour")
 TARGET_KINDS = ("assemblage", "behaviour")
 
 
@@ -42,7 +43,10 @@ def resolve(path: str) -> Any:
 @dataclass(frozen=True)
 class SolverRef:
     """A solver known by name before its module is imported. `path` is "module:Class"; the
-    class's own `name`, `questions` and `rigor` must match the descriptor (checked on load)."""
+    class's own `name`, `questions` and `rigor` must match the descriptor (checked on load).
+    `targets` declares the target kinds it takes (labels of `TARGET_LABELS`, shown by
+    `quantcorr solvers`; `quantcorr.testing.check_declared_targets` checks them against
+    `supports()`); left empty, `quantcorr solvers` probes the class instead."""
 
     name: str
     path: str
@@ -50,6 +54,7 @@ class SolverRef:
     rigor: str
     description: str = ""
     requires: tuple[str, ...] = ()
+    targets: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name or " " in self.name:
@@ -59,8 +64,12 @@ class SolverRef:
             raise PluginError(f"solver '{self.name}': questions {tuple(self.questions)} not in {QUESTIONS}")
         if self.rigor not in RIGORS:
             raise PluginError(f"solver '{self.name}': rigor {self.rigor!r} not in {RIGORS}")
+        bad_t = [t for t in self.targets if t not in TARGET_LABELS]
+        if bad_t:
+            raise PluginError(f"solver '{self.name}': target kinds {bad_t} not in {TARGET_LABELS}")
         object.__setattr__(self, "questions", tuple(self.questions))
         object.__setattr__(self, "requires", tuple(self.requires))
+        object.__setattr__(self, "targets", tuple(self.targets))
 
     def availability(self) -> tuple[bool, str]:
         missing = [m for m in self.requires if importlib.util.find_spec(m) is None]

@@ -58,6 +58,7 @@ def check_result(cls: type[Certifier], result: Result) -> None:
 def check_certifier(cls: type[Certifier], targets: Iterable[Target], options: Options | None = None) -> list[Result]:
     """Declaration checks, then certify every target and check each result."""
     check_declaration(cls)
+    check_option_ranges(cls)
     results = []
     certifier = cls()
     for target in targets:
@@ -66,3 +67,33 @@ def check_certifier(cls: type[Certifier], targets: Iterable[Target], options: Op
         check_result(cls, result)
         results.append(result)
     return results
+
+
+def check_declared_targets(name: str) -> None:
+    """The target kinds a registered solver declares in its `SolverRef` are exactly those whose
+    probe targets (`quantcorr.probes`) its `supports()` accepts."""
+    from .plugins import get_registry
+    from .probes import probe_targets
+
+    reg = get_registry()
+    ref = reg.solver_ref(name)
+    if not ref.targets:
+        return
+    cert = reg.certifier(name)
+    taken = {kind for kind, targets in probe_targets().items() if any(cert.supports(t) for t in targets)}
+    assert taken == set(ref.targets), f"{name}: declares targets {sorted(ref.targets)}, supports() takes {sorted(taken)}"
+
+
+def check_option_ranges(cls: type[Certifier]) -> None:
+    """Every numeric option declares a range (quantcorr.options.option(..., ge=/gt=/le=/lt=)),
+    so impossible values are refused before any work."""
+    import typing
+
+    from .options import base_type
+
+    hints = typing.get_type_hints(cls.Options)
+    for f in dataclasses.fields(cls.Options):
+        tp = base_type(hints[f.name])[0]
+        if tp in (int, float):
+            assert any(f.metadata.get(k) is not None for k in ("ge", "gt", "le", "lt", "choices")), \
+                f"{cls.name}: option --{f.name.replace('_', '-')} declares no valid range"

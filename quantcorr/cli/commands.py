@@ -185,7 +185,7 @@ TARGET_KINDS_OF = {"SteeringTarget": "state", "Assemblage": "assemblage", "Behav
 def _target_kinds(name: str) -> str:
     """Which target kinds a solver takes, probed with small examples (imports the solver)."""
     from ..plugins import get_registry
-    from .probes import probe_targets
+    from ..probes import probe_targets
 
     try:
         cert = get_registry().certifier(name)
@@ -211,7 +211,7 @@ def _solver_rows(with_kinds: bool = False) -> list[dict]:
         row = {"name": name, "questions": list(ref.questions), "available": ok, "why_not": why,
                "rigor": ref.rigor, "plugin": reg.plugin_of("solver", name), "description": ref.description}
         if with_kinds:
-            row["targets"] = _target_kinds(name) if ok else "-"
+            row["targets"] = ", ".join(ref.targets) if ref.targets else (_target_kinds(name) if ok else "-")
         rows.append(row)
     return rows
 
@@ -220,7 +220,7 @@ def _solver_rows(with_kinds: bool = False) -> list[dict]:
 @click.argument("name", required=False)
 @click.option("--json", "as_json", is_flag=True, help="print JSON instead of a table")
 @click.option("--targets/--no-targets", "with_kinds", default=True,
-              help="probe which target kinds each solver takes (imports the solvers)")
+              help="show the target kinds each solver takes (declared, else probed by importing the solver)")
 def solvers(name: str | None, as_json: bool, with_kinds: bool) -> None:
     """List solvers: questions, target kinds, availability, rigor (or one solver's options)."""
     if name:
@@ -234,14 +234,16 @@ def solvers(name: str | None, as_json: bool, with_kinds: bool) -> None:
     from .render import console
 
     t = Table(title="quantcorr solvers", title_justify="left")
-    cols = ("name", "questions", *(("targets",) if with_kinds else ()), "available", "rigor", "plugin", "description")
-    for col in cols:
-        t.add_column(col, overflow="fold")
+    for col in ("name", "answers", *(("targets",) if with_kinds else ()), "rigor", "plugin"):
+        t.add_column(col, overflow="fold", no_wrap=col == "name")
     for r in rows:
-        avail = "[green]yes[/]" if r["available"] else f"[red]no[/] ({r['why_not']})"
-        t.add_row(r["name"], ", ".join(r["questions"]), *((r["targets"],) if with_kinds else ()), avail, r["rigor"],
-                  r["plugin"] or "-", r["description"])
+        name = r["name"] if r["available"] else f"[red]{r['name']}[/] (unavailable)"
+        t.add_row(name, ", ".join(r["questions"]), *((r["targets"].replace(", ", "\n"),) if with_kinds else ()),
+                  r["rigor"], r["plugin"] or "-")
     console.print(t)
+    for r in rows:
+        why = "" if r["available"] else f" [red]({r['why_not']})[/]"
+        console.print(f"[bold]{r['name']}[/]: {r['description']}{why}", highlight=False)
 
 
 def _solver_details(name: str, as_json: bool) -> None:
@@ -258,7 +260,7 @@ def _solver_details(name: str, as_json: bool) -> None:
         click.echo(json.dumps(row, indent=2, default=str))
         return
     click.echo(f"{name}: {ref.description}\nquestions: {', '.join(ref.questions)}; rigor: {ref.rigor}; "
-               f"targets: {_target_kinds(name)}\noptions:")
+               f"targets: {_target_kinds(name)}\noptions (after the target options of certify/threshold):")
     for k, info in fields.items():
         valid = f" [{info['valid']}]" if info["valid"] else ""
         click.echo(f"  --{k} {info['type'].upper()}{valid} default {info['default']!r}. {info['help']}")

@@ -43,6 +43,12 @@ class LazyGroup(click.Group):
             cmd = super().get_command(ctx, name)
         return cmd
 
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except click.UsageError as exc:
+            raise UserError(exc.format_message()) from None
+
     def invoke(self, ctx: click.Context):
         from ..errors import QuantcorrError
 

@@ -42,7 +42,16 @@ def _convert(name: str, tp: Any, raw: str) -> Any:
         raise OptionError(f"--{name} expects true or false, got '{raw}'")
     if tp in (int, float):
         try:
-            val = tp(float(raw)) if tp is int and float(raw).is_integer() else tp(raw)
+            if tp is int:
+                try:
+                    val = int(raw)
+                except ValueError:  # '1e4' or '3.0'
+                    as_float = float(raw)
+                    if not as_float.is_integer():
+                        raise
+                    val = int(as_float)
+            else:
+                val = float(raw)
         except (ValueError, OverflowError):
             raise OptionError(f"--{name} expects {'an integer' if tp is int else 'a number'}, got '{raw}'") from None
         return val

@@ -9,12 +9,13 @@ from typing import Any
 
 @lru_cache(maxsize=1)
 def probe_targets() -> dict[str, list[Any]]:
-    """{label: [targets]}; a solver takes the kind when it supports any of them."""
-    from ..assemblage import Assemblage
-    from ..certifier import SteeringTarget
-    from ..correlations import pr_box, white_noise
-    from ..measurements import MeasurementSpace, measurements_from_spec
-    from ..states import ghz, isotropic, werner
+    """{label: [targets]} for every label of `TARGET_LABELS`; a solver takes the kind when it
+    supports any of them."""
+    from .assemblage import Assemblage
+    from .certifier import SteeringTarget
+    from .correlations import pr_box, white_noise
+    from .measurements import MeasurementSpace, measurements_from_spec
+    from .states import ghz, isotropic, werner
 
     xz = measurements_from_spec("xz", 2)
     return {
