@@ -14,6 +14,9 @@ from typing import Iterable
 
 from .certifier import QUESTIONS, Certifier, Options, Result, Rigor, Target, Verdict
 
+RESERVED_OPTION_NAMES = {"solver", "state", "param", "params", "measurements", "bob_measurements", "assemblage",
+                         "behaviour", "dims", "allow_non_psd", "json", "plot", "help", "threads"}
+
 NEGATIVE_BY_QUESTION = {
     "steering": {Verdict.STEERABLE, Verdict.UNSTEERABLE},
     "bell": {Verdict.LOCAL, Verdict.NONLOCAL},
@@ -34,6 +37,9 @@ def check_declaration(cls: type[Certifier]) -> None:
     assert cls.rigor in {r.value for r in Rigor}, f"{cls.name}: rigor {cls.rigor!r} is not a Rigor value"
     assert dataclasses.is_dataclass(cls.Options) and issubclass(cls.Options, Options), \
         f"{cls.name}: Options must be a dataclass subclass of quantcorr.Options"
+    reserved = {f.name for f in dataclasses.fields(cls.Options)} & RESERVED_OPTION_NAMES
+    assert not reserved, f"{cls.name}: option name(s) {sorted(reserved)} collide with the target options of " \
+                         "certify/threshold (e.g. use sdp_solver, not solver)"
     cls.Options()  # every field needs a default
     option_fields(cls.Options)  # types must be resolvable for the CLI
     ok, why = cls.availability()
