@@ -30,7 +30,7 @@ def test_mixed_suite_renders_all_formats(mixed, tmp_path):
     assert abs(rows[("m-bell", "fake-chsh")]["estimate"] - 0.5) < 1e-3
     assert rows[("m-werner-bell", "fake-chsh")]["verdicts"] == "LLN"
     assert rows[("m-pq", "fake-pq")]["verdicts"] == "QQQ"
-    assert rows[("m-steer", "fake-steer")]["verdicts"] == "USS"
+    assert rows[("m-steer", "fake-steer")]["verdicts"] == "UUS"
     assert ("m-steer", "fake-chsh") not in rows
     for fmt in ("markdown", "csv", "table"):
         out = CliRunner().invoke(cli, ["bench", "mixed", "--workers", "1", "--format", fmt,
