@@ -4,7 +4,7 @@ from dataclasses import dataclass
 import numpy as np
 import pytest
 
-from quantcorr.certifier import Certificate, Certifier, Options, Result, SteeringTarget, Verdict
+from quantcorr.certifier import Certificate, Certifier, Options, Result, SteeringTarget, Verdict, option
 from quantcorr.errors import DimensionError, UnsupportedTargetError
 from quantcorr.measurements import MeasurementSpace, measurements_from_spec
 from quantcorr.states import isotropic, werner
@@ -14,7 +14,7 @@ from quantcorr.threshold import ThresholdResult, VisibilityFamily
 
 @dataclass
 class CutOptions(Options):
-    cut: float = 0.3
+    cut: float = option(0.3, "threshold of the fake cut", ge=0, le=1)
 
 
 class Cut(Certifier):
@@ -84,3 +84,41 @@ def test_steering_target_dimension_check_and_family():
     fam = VisibilityFamily(isotropic(3, 1.0))
     assert np.allclose(fam.at(0.4).rho, isotropic(3, 0.4).rho)
     assert fam.describe() == "isotropic(d=3, v)"
+
+
+def test_certify_caps_blas_threads(monkeypatch):
+    """Solvers run with BLAS/OpenMP capped to QUANTCORR_THREADS (default 1)."""
+    from dataclasses import dataclass
+
+    import numpy as np
+    from threadpoolctl import threadpool_info
+
+    from quantcorr.certifier import Certifier, Options, Result, SteeringTarget
+    from quantcorr.measurements import measurements_from_spec
+    from quantcorr.states import werner
+
+    seen = []
+
+    class Probe(Certifier):
+        name = "probe"
+        questions = ("steering",)
+        rigor = "numerical"
+
+        @dataclass
+        class Options(Options):
+            pass
+
+        def supports(self, target):
+            return True
+
+        def _certify(self, target, options):
+            np.linalg.eigvalsh(np.eye(3))  # make sure BLAS is loaded
+            seen.append({i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"})
+            return Result(self.name, "steering", "inconclusive", None)
+
+    target = SteeringTarget(werner(0.5), measurements_from_spec("xz", 2))
+    Probe().certify(target)
+    monkeypatch.setenv("QUANTCORR_THREADS", "2")
+    Probe().certify(target)
+    assert seen[0] == {1}
+    assert seen[1] <= {1, 2}

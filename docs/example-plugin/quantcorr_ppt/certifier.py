@@ -13,11 +13,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from quantcorr import Certificate, Certifier, Options, Result, SteeringTarget, Verdict
+from quantcorr.options import option
 
 
 @dataclass
 class PptOptions(Options):
-    tol: float = 1e-10  # eigenvalues above -tol count as non-negative
+    tol: float = option(1e-10, "eigenvalues above -tol count as non-negative", gt=0, le=1e-3)
 
 
 class PptCertifier(Certifier):
