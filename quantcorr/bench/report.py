@@ -134,26 +134,59 @@ def _notes(doc: dict[str, Any], notes: dict[str, int]) -> list[str]:
         f"{doc['host']['cpus']} CPUs, total wall time {doc['wall_time_s']:.1f} s."]
 
 
+def _compact_cells(row: dict[str, Any], notes: dict[str, int]) -> list[str]:
+    """The row for narrow terminals: 4 decimals, rigor letters beside the bracket."""
+    short = lambda x: "-" if x is None else f"{x:.4f}"  # noqa: E731
+    rig = "/".join(RIGOR_ABBREV.get(r, r) if r else "-" for r in (row["lower_rigor"], row["upper_rigor"]))
+    bracket = "-" if row["lower"] is None and row["upper"] is None else \
+        f"[{short(row['lower'])}, {short(row['upper'])}]" + (f" {rig}" if rig != "-/-" else "")
+    error = "-" if row["error"] is None else f"{row['error']:+.0e}"
+    if row["contains_reference"] is not None:
+        error += " in" if row["contains_reference"] else " out"
+    status = row["status"] + (f" [{notes[row['message']]}]" if row["message"] in notes else "")
+    return [row["solver"], short(row["estimate"]), bracket, error, row["verdicts"], status]
+
+
 def render_table(doc: dict[str, Any], console: "Console") -> None:
-    """Print the rows as a rich table (one section per problem) with the legend."""
+    """Print the rows as a rich table (one section per problem) with the legend; terminals
+    narrower than 120 columns get a compact table (problem as a section title, 4 decimals)."""
+    from rich import box
     from rich.table import Table
 
     notes = _footnotes(doc)
-    t = Table(title=f"quantcorr bench {doc['suite']}", title_justify="left")
-    for h in HEADERS[:1] + HEADERS[2:]:
-        t.add_column(h, overflow="fold", no_wrap=h in ("problem", "solver"))
-    last = None
-    for row in doc["rows"]:
-        cells = text_cells(row, notes)
-        first = row["problem"] != last
-        if first and last is not None:
-            t.add_section()
-        last = row["problem"]
-        problem = f"{cells[0]}\nref {cells[1]}" if first else ""
-        style = {"failed": "magenta", "unavailable": "dim", "incomplete": "yellow"}.get(row["status"], "")
-        t.add_row(problem, *cells[2:], style=style)
-    console.print(t if doc["rows"] else "no registered solver supports the problems of this suite "
-                  "(see `quantcorr solvers`)")
+    if not doc["rows"]:
+        console.print("no registered solver supports the problems of this suite (see `quantcorr solvers`)")
+    elif console.width < 120:
+        console.print(f"quantcorr bench {doc['suite']}", style="italic", highlight=False)
+        problems: dict[str, list[dict[str, Any]]] = {}
+        for row in doc["rows"]:
+            problems.setdefault(row["problem"], []).append(row)
+        for name, rows in problems.items():
+            grid = rows[0]["grid"]
+            span = f"; verdicts at v = {grid[0]:g} .. {grid[-1]:g}" if grid else ""
+            console.print(f"[bold]{name}[/] (reference {_reference(rows[0])}{span})", highlight=False)
+            t = Table(box=box.SIMPLE_HEAD, padding=(0, 1), show_edge=False)
+            for h in ("solver", "estimate", "bracket", "error", "verdicts", "status"):
+                t.add_column(h, overflow="fold")
+            for row in rows:
+                style = {"failed": "magenta", "unavailable": "dim", "incomplete": "yellow"}.get(row["status"], "")
+                t.add_row(*_compact_cells(row, notes), style=style)
+            console.print(t)
+    else:
+        t = Table(title=f"quantcorr bench {doc['suite']}", title_justify="left")
+        for h in HEADERS[:1] + HEADERS[2:]:
+            t.add_column(h, overflow="fold", no_wrap=h in ("problem", "solver"))
+        last = None
+        for row in doc["rows"]:
+            cells = text_cells(row, notes)
+            first = row["problem"] != last
+            if first and last is not None:
+                t.add_section()
+            last = row["problem"]
+            problem = f"{cells[0]}\nref {cells[1]}" if first else ""
+            style = {"failed": "magenta", "unavailable": "dim", "incomplete": "yellow"}.get(row["status"], "")
+            t.add_row(problem, *cells[2:], style=style)
+        console.print(t)
     for note in _notes(doc, notes):
         console.print(note, style="dim", highlight=False)
 
