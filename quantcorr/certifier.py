@@ -176,7 +176,7 @@ class Result:
     verdict: Verdict
     rigor: Rigor | None
     value: float | None = None
-    quantities: dict[str, float] = field(default_factory=dict)
+    quantities: dict[str, Any] = field(default_factory=dict)
     certificate: Certificate | None = None
     wall_time_s: float = 0.0
     target: str = ""
@@ -297,9 +297,8 @@ class Certifier(ABC):
         if not isinstance(result, Result):
             return self.failed(target, f"certify returned {type(result).__name__}, not a Result")
         claims = result.verdict not in (Verdict.INCONCLUSIVE, Verdict.FAILED)
-        if claims and isinstance(result.value, float) and not np.isfinite(result.value) and \
-                not result.quantities.get("value_may_be_infinite"):
-            return self.failed(target, f"claimed '{result.verdict.value}' with a non-finite value {result.value}")
+        if claims and isinstance(result.value, float) and np.isnan(result.value):
+            return self.failed(target, f"claimed '{result.verdict.value}' with a NaN value")
         if claims and result.rigor is None:
             return self.failed(target, f"claimed '{result.verdict.value}' without a rigor")
         return result

@@ -37,7 +37,7 @@ def certify(name, v=0.5):
 
 
 @pytest.mark.parametrize("name, fragment", [("rogue-exit", "SystemExit"), ("rogue-type", "not a Result"),
-                                            ("rogue-nan", "non-finite")])
+                                            ("rogue-nan", "NaN value")])
 def test_misbehaving_certify_becomes_failed(rogue, name, fragment):
     res = certify(name)
     assert res.verdict.value == "failed" and fragment in res.message

@@ -1,0 +1,1 @@
+"""quantcorr_bounds plugin package."""
