@@ -1,0 +1,1 @@
+"""quantcorr_npa plugin package."""
