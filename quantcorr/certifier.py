@@ -237,6 +237,7 @@ class Certifier(ABC):
     requires: ClassVar[tuple[str, ...]] = ()
     rigor: ClassVar[str] = ""
     description: ClassVar[str] = ""
+    accepts_non_psd: ClassVar[bool] = False  # True: studies pseudo-assemblages (CLI --allow-non-psd)
     Options: ClassVar[type[Options]] = Options
 
     @classmethod

@@ -113,7 +113,16 @@ class TargetSpec:
         if self.kind == "assemblage":
             from .targets import assemblage_from_spec
 
-            return assemblage_from_spec(self.assemblage, self.params, not self.allow_non_psd)
+            asm = assemblage_from_spec(self.assemblage, self.params, not self.allow_non_psd)
+            if not self.allow_non_psd and not asm.require_psd:
+                low = asm.min_eigenvalue()
+                if low < -1e-7:
+                    from .errors import NotPSDError
+
+                    raise NotPSDError(f"assemblage '{self.assemblage}' has an element with a negative eigenvalue "
+                                      f"({low:.3g}), a pseudo-assemblage: pass --allow-non-psd, with a solver that "
+                                      "studies them (e.g. almost-quantum)")
+            return asm
         if self.kind == "behaviour":
             from .targets import behaviour_from_spec
 

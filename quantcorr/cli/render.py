@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 if TYPE_CHECKING:
@@ -20,11 +21,12 @@ VERDICT_STYLE = {"steerable": "bold red", "nonlocal": "bold red", "not-quantum":
 
 
 def fmt(x: Any, digits: int = 6) -> str:
+    """A value as table text (markup-escaped, so brackets in messages survive)."""
     if x is None:
         return "-"
     if isinstance(x, float):
         return f"{x:.{digits}g}"
-    return str(x)
+    return escape(str(x))
 
 
 def show_result(res: "Result") -> None:
@@ -32,17 +34,17 @@ def show_result(res: "Result") -> None:
     t.add_column(style="bold")
     t.add_column()
     style = VERDICT_STYLE.get(res.verdict.value, "")
-    t.add_row("target", res.target)
+    t.add_row("target", escape(res.target))
     t.add_row("verdict", f"[{style}]{res.verdict.value}[/]")
     t.add_row("rigor", res.rigor.value if res.rigor else "-")
     t.add_row("value", fmt(res.value))
     for k, v in res.quantities.items():
         t.add_row(k, fmt(v))
     if res.certificate is not None:
-        t.add_row("certificate", f"{res.certificate.kind}: {res.certificate.description}"
-                  + (f" ({res.certificate.path})" if res.certificate.path else ""))
+        t.add_row("certificate", escape(f"{res.certificate.kind}: {res.certificate.description}"
+                                        + (f" ({res.certificate.path})" if res.certificate.path else "")))
     if res.message:
-        t.add_row("message", res.message)
+        t.add_row("message", escape(res.message))
     t.add_row("wall time", f"{res.wall_time_s:.3f} s")
     console.print(t)
 
@@ -57,7 +59,7 @@ def show_threshold(res: "ThresholdResult", reference: float | None = None) -> No
         for row in res.table:
             pts.add_row(fmt(row["v"]), *[fmt(row.get(c)) for c in cols])
         console.print(pts)
-    t = Table(title=f"{res.solver}: critical visibility of {res.family} | {res.measurements}",
+    t = Table(title=escape(f"{res.solver}: critical visibility of {res.family} | {res.measurements}"),
               show_header=False, title_justify="left")
     t.add_column(style="bold")
     t.add_column()
@@ -70,8 +72,8 @@ def show_threshold(res: "ThresholdResult", reference: float | None = None) -> No
         t.add_row("reference", f"{reference:.8g} (error {res.estimate - reference:+.2e})")
     for k, v in res.quantities.items():
         t.add_row(k, fmt(v))
-    t.add_row("method", res.method)
+    t.add_row("method", escape(res.method))
     if res.message:
-        t.add_row("message", res.message)
+        t.add_row("message", escape(res.message))
     t.add_row("wall time", f"{res.wall_time_s:.2f} s")
     console.print(t)

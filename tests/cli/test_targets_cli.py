@@ -149,3 +149,17 @@ def test_bad_target_options_one_line_exit_2(args, fragment):
     assert res.exit_code == 2, res.output
     assert fragment in res.output and "Traceback" not in res.output
     assert len(res.output.strip().splitlines()) == 1
+
+
+def test_pseudo_assemblage_needs_the_explicit_flag_and_a_solver_that_takes_it(tmp_path):
+    z = np.diag([1.0, -1.0])
+    w = np.eye(8) / 8 + 0.3 * np.kron(np.kron(z, z), z)  # Hermitian, unit trace, not PSD
+    np.save(tmp_path / "W.npy", w)
+    target = ["--assemblage", "gleason", "--param", f"witness={tmp_path / 'W.npy'}", "--param", "measurements=xz"]
+    res = invoke("certify", "--solver", "almost-quantum", *target)
+    assert res.exit_code == 2 and "--allow-non-psd" in res.output
+    res = invoke("certify", "--solver", "sdp-lhs", *target, "--allow-non-psd")
+    assert res.exit_code == 2 and "needs PSD" in res.output
+    res = invoke("certify", "--solver", "almost-quantum", *target, "--allow-non-psd", "--json", "-")
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.output)["verdict"] in ("post-quantum", "inconclusive")

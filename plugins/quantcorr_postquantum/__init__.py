@@ -1,0 +1,1 @@
+"""quantcorr_postquantum plugin package."""
