@@ -24,11 +24,17 @@ TOL = 1e-7
 @dataclass(frozen=True, eq=False)
 class Assemblage:
     """Validated assemblage (Hermitian, unit total trace, no-signalling; PSD unless
-    `require_psd=False`, which post-quantum constructions built from non-PSD operators may need)."""
+    `require_psd=False`, which post-quantum constructions built from non-PSD operators may need).
+
+    `measurements` (optional provenance): the local POVM arrays, one (m_k, o_k, d_k, d_k) per
+    black-box party, that produced sigma from some (pseudo-)state, when known (`from_state` sets
+    them). Solvers that work with fixed measurements (e.g. steering negativity) use them; their
+    shapes are checked against sigma."""
 
     sigma: np.ndarray
     n_parties: int = 1
     require_psd: bool = True
+    measurements: tuple | None = None
 
     def __post_init__(self) -> None:
         what = "assemblage"
@@ -49,6 +55,13 @@ class Assemblage:
         object.__setattr__(self, "sigma", s)
         object.__setattr__(self, "n_parties", n)
         self._check_no_signalling()
+        if self.measurements is not None:
+            ms = tuple(np.asarray(m, complex) for m in self.measurements)
+            if len(ms) != n or any(m.ndim != 4 or m.shape[:2] != (self.settings[k], self.outcomes[k])
+                                   for k, m in enumerate(ms)):
+                raise DimensionError(f"{what}: measurements of shapes {[m.shape for m in ms]} do not fit "
+                                     f"settings {self.settings} and outcomes {self.outcomes}")
+            object.__setattr__(self, "measurements", ms)
 
     @property
     def settings(self) -> tuple[int, ...]:
@@ -86,10 +99,17 @@ class Assemblage:
             raise NoSignallingError(f"assemblage signals: marginals depend on the setting (deviation {bad:.3g})")
 
     def mixed(self, other: "Assemblage", v: float) -> "Assemblage":
-        """v * self + (1 - v) * other."""
+        """v * self + (1 - v) * other (the provenance `measurements` is kept when both share it)."""
         if other.sigma.shape != self.sigma.shape:
             raise DimensionError(f"cannot mix assemblages of shapes {self.sigma.shape} and {other.sigma.shape}")
-        return Assemblage(v * self.sigma + (1 - v) * other.sigma, self.n_parties, self.require_psd)
+        same = self.measurements is not None and other.measurements is not None and all(
+            np.array_equal(a, b) for a, b in zip(self.measurements, other.measurements))
+        return Assemblage(v * self.sigma + (1 - v) * other.sigma, self.n_parties, self.require_psd,
+                          self.measurements if same else None)
+
+    def with_measurements(self, measurements: tuple | None) -> "Assemblage":
+        """The same assemblage with the given provenance measurements."""
+        return Assemblage(self.sigma, self.n_parties, self.require_psd, measurements)
 
     def white_noise_like(self) -> "Assemblage":
         """Uniform outcomes times Bob's maximally mixed state: I_dB / (dB * o1 * ... * on)."""
@@ -125,6 +145,7 @@ class Assemblage:
         ops = [f"{xs[k]}{as_[k]}{cols[k]}{rows[k]}" for k in range(n)]
         rho_idx = "".join(rows) + "b" + "".join(cols) + "c"
         out = "".join(xs) + "".join(as_) + "bc"
-        sigma = np.einsum(",".join(ops) + "," + rho_idx + "->" + out,
-                          *[ms.elements for ms in sets], state.rho.reshape(state.dims + state.dims))
-        return cls(sigma, n)
+        elements = [ms.elements for ms in sets]
+        sigma = np.einsum(",".join(ops) + "," + rho_idx + "->" + out, *elements,
+                          state.rho.reshape(state.dims + state.dims))
+        return cls(sigma, n, measurements=tuple(elements))

@@ -20,7 +20,7 @@ from quantcorr.measurements import MeasurementSet
 from quantcorr.states import State
 from quantcorr.threshold import VisibilityFamily
 
-from .pseudo import assemblage_of, known_measurements
+from .pseudo import assemblage_of
 
 REALISATION_TOL = 1e-7  # max |entry| deviation accepted when re-checking a realisation
 
@@ -57,7 +57,7 @@ def supported(target) -> bool:
 
 def case_of(target) -> Case:
     if isinstance(target, Assemblage):  # measurements known when one of our targets built it
-        return Case(np.asarray(target.sigma), target.n_parties, known_measurements(target))
+        return Case(np.asarray(target.sigma), target.n_parties, target.measurements)
     sets = measurement_sets(target)
     assemblage = Assemblage.from_state(target.state, sets if len(sets) > 1 else sets[0])
     return Case(np.asarray(assemblage.sigma), assemblage.n_parties, tuple(s.elements for s in sets),

@@ -3,7 +3,7 @@ that reproduce the assemblage under fixed local measurements (Sainz, Aolita, Pia
 Skrzypczyk, NJP 20, 083040 (2018)); question "post-quantum".
 
 Measurements: the physical ones when the target is a state with finite measurements or an
-assemblage this plugin's targets built from local measurements (`pseudo.known_measurements`),
+assemblage this plugin's targets built from local measurements (their `measurements` provenance),
 else (or when those cannot reproduce it) the canonical classical registers
 (`pseudo.register_measurements`). Because the measurements are
 fixed, the value is an UPPER BOUND on the steering negativity. A value <= zero_tol gives
@@ -30,7 +30,7 @@ from quantcorr.threshold import ThresholdResult
 from .common import (Case, case_of, family_arrays, measurement_sets, negative_element, realisation_result,
                      supported)
 from .moments import Scenario, scenario_of
-from .pseudo import assemblage_of, known_measurements, register_response
+from .pseudo import assemblage_of, register_response
 
 
 @dataclass
@@ -172,7 +172,7 @@ class SteeringNegativity(Certifier):
         start = time.perf_counter()
         base, noise, n, label, ms_name = family_arrays(family, measurements)
         if isinstance(family.base, Assemblage):
-            known = known_measurements(family.base)  # None unless one of our targets built it
+            known = family.base.measurements  # provenance, when known
         else:
             known = tuple(s.elements for s in measurement_sets(SteeringTarget(family.base, measurements)))
         case = Case(base, n, known)

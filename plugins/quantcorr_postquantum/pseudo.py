@@ -8,35 +8,7 @@ Hermitian operator rho~ on C^d1 (x) ... (x) C^dn (x) C^dB (Bob's factor last).
 
 from __future__ import annotations
 
-import hashlib
-from collections import OrderedDict
-from typing import Any
-
 import numpy as np
-
-# Assemblages built by this plugin's targets from local measurements remember them here, keyed by
-# content (the same array is reproduced by the same measurements, whichever object holds it), so
-# that steering-negativity can use the physical measurements. Bounded: the oldest entries go.
-_MEASUREMENTS: "OrderedDict[str, tuple[np.ndarray, ...]]" = OrderedDict()
-_KEEP = 64
-
-
-def _key(sigma: np.ndarray) -> str:
-    arr = np.ascontiguousarray(sigma, dtype=complex)
-    return f"{arr.shape}:{hashlib.sha1(arr.tobytes()).hexdigest()}"
-
-
-def remember_measurements(assemblage: Any, measurements: tuple[np.ndarray, ...]) -> Any:
-    """Record the POVM arrays (one (m, o, d, d) per black-box party) `assemblage` came from."""
-    _MEASUREMENTS[_key(assemblage.sigma)] = tuple(np.asarray(m) for m in measurements)
-    while len(_MEASUREMENTS) > _KEEP:
-        _MEASUREMENTS.popitem(last=False)
-    return assemblage
-
-
-def known_measurements(assemblage: Any) -> tuple[np.ndarray, ...] | None:
-    return _MEASUREMENTS.get(_key(assemblage.sigma))
-
 
 LETTERS = "efghklmnopqrstuvwxyzEFGHKLMNOPQRSTUVWXYZ"
 

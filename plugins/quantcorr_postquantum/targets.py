@@ -28,17 +28,17 @@ from quantcorr.measurements import MeasurementSet, measurements_from_spec
 from quantcorr.states import State, state_from_spec
 
 from .maps import positive_map
-from .pseudo import assemblage_of, remember_measurements
+from .pseudo import assemblage_of
 from .upb import shifts_witness
 
 
 def _visibility(assemblage: Assemblage, v: float, measurements: tuple[np.ndarray, ...] = ()) -> Assemblage:
-    """The mixture at visibility v; `measurements` (the local POVM arrays the assemblage came from)
-    are remembered for steering-negativity."""
+    """The mixture at visibility v, carrying `measurements` (the local POVM arrays the assemblage
+    came from) as provenance for steering-negativity's fixed-measurement SDP."""
     if not np.isfinite(v) or not 0.0 <= v <= 1.0:
         raise ValidationError(f"visibility v must lie in [0, 1], got {v}")
     out = assemblage if v == 1.0 else assemblage.mixed(assemblage.white_noise_like(), v)
-    return remember_measurements(out, measurements) if measurements else out
+    return out.with_measurements(measurements) if measurements else out
 
 
 def pr_steering(v: float = 1.0, dim: int = 2) -> Assemblage:

@@ -65,3 +65,17 @@ def test_sampled_povm_assemblage_is_valid():
 
     a = Assemblage.from_state(werner(0.7), MeasurementSet(tuple(POVM(x) for x in e)))
     assert a.sigma.shape == (3, 4, 2, 2)
+
+
+def test_provenance_measurements_follow_from_state_and_mixing():
+    from quantcorr import Assemblage, werner
+    from quantcorr.errors import DimensionError
+    from quantcorr.measurements import measurements_from_spec
+
+    xz = measurements_from_spec("xz", 2)
+    a, b = Assemblage.from_state(werner(0.9), xz), Assemblage.from_state(werner(0.1), xz)
+    assert a.measurements is not None and np.array_equal(a.measurements[0], xz.elements)
+    assert a.mixed(b, 0.5).measurements is not None
+    assert a.mixed(a.white_noise_like(), 0.5).measurements is None
+    with pytest.raises(DimensionError, match="measurements"):
+        a.with_measurements((np.zeros((3, 2, 2, 2)),))
