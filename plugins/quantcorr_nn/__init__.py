@@ -1,0 +1,1 @@
+"""quantcorr_nn plugin package."""
