@@ -16,6 +16,7 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
+from .fileio import exists
 from .errors import DimensionError, InputFileError, InvalidPOVMError, UnknownNameError, ValidationError
 from .linalg import ATOL, bloch_projectors, dagger, haar_unitary, psd_sqrt_inv
 from .polyhedra import DIRECTION_SETS
@@ -231,7 +232,7 @@ def measurements_from_spec(spec: str, dim: int) -> MeasurementSet | MeasurementS
             raise ValidationError(f"Bloch vectors in '{spec}' must have three components each")
         return MeasurementSet.from_bloch(arr, "bloch")
     path = Path(spec)
-    if path.suffix in (".json", ".npy") or path.exists():
+    if path.suffix in (".json", ".npy") or exists(path):
         ms = load_measurements(path)
         if ms.dim != dim:
             raise DimensionError(f"POVMs in {path} act on dimension {ms.dim}; the system has dimension {dim}")

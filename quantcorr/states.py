@@ -16,6 +16,7 @@ from typing import Callable
 
 import numpy as np
 
+from .fileio import exists
 from .errors import DimensionError, InputFileError, UnknownNameError, ValidationError
 from .linalg import ket, partial_trace, projector
 from .validation import as_complex_array, check_hermitian, check_psd, check_square, check_trace
@@ -244,7 +245,7 @@ def state_from_spec(spec: str, params: dict[str, str | float] | None = None,
         return ctor(**kwargs)
     if spec.strip() == "":
         raise ValidationError("empty state name")
-    if Path(spec).suffix in (".npy", ".json") or Path(spec).exists():
+    if Path(spec).suffix in (".npy", ".json") or exists(spec):
         v = params.pop("v", None)
         if params:
             raise ValidationError(f"a state file takes only the parameter v, got {sorted(params)}")

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .fileio import is_file
 from .errors import DimensionError, ValidationError
 
 if TYPE_CHECKING:
@@ -193,5 +194,5 @@ class TargetSpec:
         candidates = [self.state, self.assemblage, self.behaviour, *(str(v) for v in self.params.values())]
         for meas in (self.measurements, self.bob_measurements):
             candidates += (meas or "").split("|")
-        return [c.strip() for c in candidates if c and Path(c.strip()).is_file()]
+        return [c.strip() for c in candidates if c and is_file(c.strip())]
 

@@ -23,6 +23,7 @@ import numpy as np
 
 from .assemblage import Assemblage
 from .correlations import Behaviour
+from .fileio import exists
 from .errors import DimensionError, InputFileError, UnknownNameError, ValidationError
 from .registration import NamedTarget
 from .validation import as_complex_array
@@ -35,7 +36,7 @@ def file_sha256(path: str | Path) -> str:
 
 
 def is_file_spec(spec: str) -> bool:
-    return Path(spec).suffix in FILE_SUFFIXES or Path(spec).exists()
+    return Path(spec).suffix in FILE_SUFFIXES or exists(spec)
 
 
 def _read(path: Path, what: str) -> Any:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from ..fileio import is_file
 from .main import SOLVER_ARGS, cli
 
 STATE_HELP = "werner, isotropic, ghz, w, partially_entangled, antisymmetric, product, or a .npy/.json file"
@@ -83,7 +84,7 @@ def _solver_and_options(name: str, extra: list[str], inputs: list[str]):
         value = getattr(options, f.name)
         if value and kind in ("out", "inout"):
             check_output(value, inputs, f"--{f.name.replace('_', '-')}")
-        if value and kind == "in" and not Path(value).is_file():
+        if value and kind == "in" and not is_file(value):
             from ..errors import InputFileError
 
             raise InputFileError(f"--{f.name.replace('_', '-')}: file not found: {value}")

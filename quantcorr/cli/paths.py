@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 from typing import Iterable
 
+from ..fileio import exists
 from ..errors import OutputPathError
 
 
@@ -20,7 +21,7 @@ def check_output(path: str | None, inputs: Iterable[str] = (), what: str = "outp
         raise OutputPathError(f"{what} path {path} is a directory")
     resolved = p.resolve()
     for inp in inputs:
-        if inp and Path(inp).expanduser().exists() and Path(inp).expanduser().resolve() == resolved:
+        if inp and exists(Path(inp).expanduser()) and Path(inp).expanduser().resolve() == resolved:
             raise OutputPathError(f"{what} path {path} is also an input file: refusing to overwrite it")
     parent = p.parent if str(p.parent) else Path(".")
     existing = parent

@@ -175,3 +175,9 @@ def test_float_params_reject_non_finite_or_accept_finite(x):
     else:
         with pytest.raises(ValidationError):
             p.parse(repr(x))
+
+
+def test_a_very_long_spec_is_not_mistaken_for_a_file():
+    long = "bloch:" + ";".join("0.6,0.0,0.8" for _ in range(60))
+    spec = TargetSpec(state="werner", measurements=long)
+    assert spec.input_files() == [] and spec.target().measurements.n_settings == 60
