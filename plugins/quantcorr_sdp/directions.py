@@ -100,6 +100,41 @@ def qubit_outer_vertices(directions: np.ndarray) -> np.ndarray:
     return np.vstack([directions, -directions]) / (r * SHRINK)
 
 
+def hull_inradius(points: np.ndarray) -> float:
+    """Least distance from the origin to a facet of conv(points) (0 if the origin is not inside):
+    conv(points) contains the ball of that radius. Unlike `shrinking_factor`, no symmetrisation."""
+    from scipy.spatial import ConvexHull
+    from scipy.spatial import QhullError
+
+    p = np.asarray(points, float)
+    if len(p) < 4 or np.linalg.matrix_rank(p - p.mean(0), tol=1e-9) < 3:
+        return 0.0
+    try:
+        return float(max(0.0, np.min(-ConvexHull(p).equations[:, 3])))
+    except QhullError:
+        return 0.0
+
+
+def tangent_vertices(tangents: np.ndarray) -> np.ndarray:
+    """Vertices, pushed out by 1/SHRINK, of P = {n : t.n <= 1 for every row t of `tangents`} (unit
+    vectors whose hull contains the origin): P is the polar of conv(tangents), its facets are
+    tangent planes of the Bloch sphere, so it contains the ball; each facet w.x = h of
+    conv(tangents) (w a unit normal) gives the vertex w / h."""
+    from scipy.spatial import ConvexHull
+
+    eq = ConvexHull(np.asarray(tangents, float)).equations
+    return eq[:, :3] / (-eq[:, 3:4]) / SHRINK
+
+
+def refine_tangents(tangents: np.ndarray, score, batch: int) -> np.ndarray:
+    """Cutting planes: add the tangent planes at +-(direction of) the `batch` vertices of
+    `tangent_vertices(tangents)` where score(vertices) is largest (kept centrally symmetric)."""
+    vert = tangent_vertices(tangents)
+    top = vert[np.argsort(score(vert))[-batch:]]
+    new = top / np.linalg.norm(top, axis=1, keepdims=True)
+    return np.vstack([tangents, new, -new])
+
+
 def bloch_coords(vectors: np.ndarray) -> np.ndarray:
     """Gell-Mann coordinates (k, 4) of the qubit operators (I + n.sigma)/2."""
     return np.hstack([np.ones((len(vectors), 1)), vectors])

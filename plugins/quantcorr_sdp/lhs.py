@@ -1,39 +1,44 @@
 """`sdp-lhs`: local-hidden-state models for finitely many settings, by semidefinite programming.
 
-Party 0 (and any further steering party) is untrusted, the last party (Bob) is trusted. An
-assemblage sigma (rows r = (x..., a...), see `sdp_core`) has an LHS model iff
+Parties 0..n-1 are untrusted (each with its own finite measurement set), the last party (Bob) is
+trusted. An assemblage sigma (rows r = (x..., a...), see `sdp_core`) has an LHS model iff
 sigma_r = sum_lambda D[r, lambda] sigma_lambda with sigma_lambda >= 0 over the deterministic
-strategies lambda (o^m per steering party; several parties use product strategies).
+strategies lambda (prod_k o_k^m_k of them: party k has m_k settings and o_k outcomes).
 
-- `certify` solves the steering-robustness SDP (Piani & Watrous 2015),
-  SR = min sum_lambda tr(s_lambda) - 1  s.t.  sum_lambda D[r, lambda] s_lambda >= sigma_r, s_lambda >= 0,
+- `certify` solves the generalised steering robustness SDP (the "steering robustness" of Piani &
+  Watrous, PRL 114, 060404 (2015): the noise may be any assemblage),
+  R_g = min sum_lambda tr(s_lambda) - 1  s.t.  sum_lambda D[r, lambda] s_lambda >= sigma_r, s_lambda >= 0,
   whose dual is a steering inequality F_r >= 0 with LHS bound <= 1. "steerable" (certified) only
   when the inequality, re-checked in numpy with its exact LHS bound, is violated; "unsteerable"
   (solver tolerance) when the primal hidden states, projected onto the PSD cone, reproduce sigma
-  within `tol` in trace norm. The steering weight (Skrzypczyk, Navascues & Cavalcanti 2014) is a
-  second SDP: SW = 1 - max sum tr(s_lambda) s.t. sigma_r - sum D s_lambda >= 0, s_lambda >= 0.
+  within `tol` in trace norm. With `--quantities` it also reports the consistent robustness (the
+  noise keeps sigma's Bob marginal; Cavalcanti & Skrzypczyk, Rep. Prog. Phys. 80, 024001 (2017))
+  and the steering weight (Skrzypczyk, Navascues & Cavalcanti, PRL 112, 180404 (2014)).
 - `critical_visibility` solves ONE SDP: max v s.t. v sigma(base) + (1 - v) sigma(noise) is LHS.
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
-import scipy.sparse as sp
 
 from quantcorr.assemblage import Assemblage
 from quantcorr.certifier import (Certificate, Certifier, Options, Result, Rigor, SteeringTarget, Target,
-                                 Verdict, describe_target)
+                                 Verdict, describe_target, option)
 from quantcorr.errors import UnsupportedTargetError
-from quantcorr.measurements import MeasurementSet, MeasurementSpace
-from quantcorr.threshold import ThresholdResult, VisibilityFamily
+from quantcorr.measurements import MeasurementSet
+from quantcorr.threshold import ThresholdResult
 
 from . import sdp_core as core
+from .lhs_program import check_size, hidden_states, program, trace_vector
 
-MAX_STRATEGIES = 1 << 14
+PRUNE_ABOVE = 4096  # certificates of larger programs keep only the strategies that carry weight
+
+QUANTITY_NOTES = ("value = generalized_robustness: the steering robustness of Piani & Watrous (noise: any "
+                  "assemblage); consistent_robustness: noise with the same Bob marginal; steering_weight: SNC 2014")
 
 
 @dataclass
@@ -41,64 +46,59 @@ class SdpLhsOptions(Options):
     """Options of sdp-lhs (each field is a command-line flag, e.g. --sdp-solver scs)."""
 
     # not `solver`: `--solver` on the command line already names the certifier
-    sdp_solver: Literal["auto", "clarabel", "scs", "mosek"] = field(default="auto", metadata={
-        "help": "SDP solver; auto tries MOSEK (if installed and licensed), then Clarabel, then SCS"})
-    tol: float = field(default=1e-6, metadata={
-        "help": "largest trace-norm residual of an LHS model accepted for 'unsteerable'"})
-    solver_tol: float = field(default=1e-8, metadata={"help": "feasibility/gap tolerance passed to the solver"})
-    quantities: bool = field(default=True, metadata={"help": "also solve the steering-weight SDP"})
+    sdp_solver: Literal["auto", "clarabel", "scs", "mosek"] = option(
+        "auto", "SDP solver; auto tries MOSEK (if installed and licensed), then Clarabel, then SCS",
+        choices=("auto", "clarabel", "scs", "mosek"))
+    tol: float = option(1e-6, "largest trace-norm residual of an LHS model accepted for 'unsteerable'",
+                        gt=0, le=1e-2)
+    solver_tol: float = option(1e-8, "feasibility/gap tolerance passed to the SDP solver", gt=0, le=1e-3)
+    quantities: bool = option(True, "also solve the consistent-robustness and steering-weight SDPs")
+    max_strategies: int = option(0, "largest number of deterministic strategies to attempt (0: the default "
+                                 "for Bob's dimension, about 10 minutes here)", ge=0, le=1 << 22)
 
 
-def _rows(sigma: np.ndarray) -> np.ndarray:
-    d = sigma.shape[-1]
-    return sigma.reshape(-1, d, d)
+def _sets(measurements: Any, n: int) -> list[MeasurementSet]:
+    """One MeasurementSet per steering party, or UnsupportedTargetError."""
+    if isinstance(measurements, MeasurementSet):
+        return [measurements] * n
+    if isinstance(measurements, (tuple, list)) and measurements and \
+            all(isinstance(m, MeasurementSet) for m in measurements):
+        return list(measurements)
+    name = getattr(measurements, "name", type(measurements).__name__)
+    raise UnsupportedTargetError(f"solver 'sdp-lhs' needs finite measurement sets, not '{name}' "
+                                 "(use polytope-lhs or gradient-lhs for continuous families)")
 
 
-def _program(D: np.ndarray, d: int, kind: str, sigma: np.ndarray,
-             sigma_noise: np.ndarray | None = None) -> core.ConeProgram:
-    """The conic programs over x = coordinates of the hidden states s_lambda (then v, for "critical").
-
-    kind "robustness": min sum tr s  s.t. sum D s - sigma >= 0 row-wise, s >= 0.
-    kind "weight":     min -sum tr s s.t. sigma - sum D s >= 0 row-wise, s >= 0.
-    kind "critical":   min -v s.t. sum D s - v (sigma - sigma_noise) = sigma_noise on independent rows,
-                       v <= 1, s >= 0 (`sigma` is the base assemblage there).
-    """
-    R, N = D.shape
-    k = d * d
-    trace = _program_trace(N, d)
-    hidden = sp.identity(N * k, format="csr")
-    s = core.to_coords(_rows(sigma)).ravel()
-    if kind in ("robustness", "weight"):
-        sign = 1.0 if kind == "robustness" else -1.0
-        DI = sp.kron(sp.csr_matrix(D), sp.identity(k), format="csr")
-        empty = sp.csr_matrix((0, N * k))
-        return core.ConeProgram(sign * trace, empty, np.zeros(0), empty, np.zeros(0),
-                                sp.vstack([hidden, sign * DI], format="csr"),
-                                np.concatenate([np.zeros(N * k), -sign * s]), d)
-    ind = core.independent_rows(D)
-    s0 = core.to_coords(_rows(sigma_noise)).reshape(R, k)
-    delta = s.reshape(R, k) - s0
-    DI_ind = sp.kron(sp.csr_matrix(D[ind]), sp.identity(k), format="csr")
-    A_eq = sp.hstack([DI_ind, sp.csr_matrix(-delta[ind].reshape(-1, 1))], format="csr")
-    A_le = sp.csr_matrix(([1.0], ([0], [N * k])), shape=(1, N * k + 1))
-    c = np.zeros(N * k + 1)
-    c[-1] = -1.0
-    return core.ConeProgram(c, A_eq, s0[ind].ravel(), A_le, np.ones(1),
-                            sp.hstack([hidden, sp.csr_matrix((N * k, 1))], format="csr"), np.zeros(N * k), d)
-
-
-def _hidden(sol: core.Solution, N: int, d: int) -> np.ndarray:
-    return core.psd_part(core.from_coords(sol.x[: N * d * d].reshape(N, d * d), d))
+def _counts(sets: list[MeasurementSet]) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    return tuple(s.n_settings for s in sets), tuple(s.n_outcomes for s in sets)
 
 
 def _strategies_out(strat: np.ndarray) -> np.ndarray:
-    """(N, m) for one steering party, (N, n, m) for several."""
+    """(N, m) for one steering party, (N, n, max m) for several (-1 beyond a party's settings)."""
     return strat[:, 0, :] if strat.shape[1] == 1 else strat
 
 
+def _model(hidden: np.ndarray, strat: np.ndarray, sigma: np.ndarray, n: int) -> dict[str, Any]:
+    """LHS-model certificate data with its residual; beyond PRUNE_ABOVE strategies only those with
+    trace above 1e-9 of the largest are kept (when that does not raise the residual past 2x+1e-9)."""
+    residual = core.lhs_residual(hidden, sigma, n)
+    keep = None
+    if len(hidden) > PRUNE_ABOVE:
+        tr = np.real(np.trace(hidden, axis1=-2, axis2=-1))
+        cols = np.flatnonzero(tr > 1e-9 * tr.max(initial=0.0))
+        pruned = core.lhs_residual(hidden[cols], sigma, n, cols)
+        if pruned <= 2 * residual + 1e-9:
+            keep, residual = cols, pruned
+    data = {"strategies": _strategies_out(strat if keep is None else strat[keep]),
+            "hidden_states": hidden if keep is None else hidden[keep], "residual": residual}
+    if keep is not None:
+        data["strategy_index"] = keep
+    return data
+
+
 class SdpLhs(Certifier):
-    """LHS-model SDPs for finite measurement sets: verdict, steering robustness and weight,
-    and the white-noise critical visibility as one SDP."""
+    """LHS-model SDPs for finite measurement sets: verdict, robustnesses and weight, and the
+    white-noise critical visibility as one SDP."""
 
     name = "sdp-lhs"
     questions = ("steering",)
@@ -110,97 +110,119 @@ class SdpLhs(Certifier):
 
     # ------------------------------------------------------------ targets
     def supports(self, target: Target) -> bool:
+        """Steering targets with finite sets (one, or one per party) and assemblages of any number
+        of parties. Size is not checked here: `certify` refuses too large a program with the reason."""
         if isinstance(target, SteeringTarget):
-            ms = target.measurements
-            return isinstance(ms, MeasurementSet) and \
-                core.n_strategies(target.state.n_parties - 1, ms.n_settings, ms.n_outcomes) <= MAX_STRATEGIES
-        if isinstance(target, Assemblage):
             try:
-                m, o, _ = core.shape_info(target.sigma, target.n_parties)
-            except ValueError:
+                _sets(target.measurements, target.state.n_parties - 1)
+            except UnsupportedTargetError:
                 return False
-            return core.n_strategies(target.n_parties, m, o) <= MAX_STRATEGIES
-        return False
+            return True
+        return isinstance(target, Assemblage)
 
     @staticmethod
-    def _assemblage(target: Target) -> Assemblage:
-        return target.assemblage() if isinstance(target, SteeringTarget) else target
+    def _assemblage(target: Target, options: SdpLhsOptions) -> Assemblage:
+        """The target's assemblage, after the size check (done on the counts, before any work)."""
+        if isinstance(target, SteeringTarget):
+            n = target.state.n_parties - 1
+            sets = _sets(target.measurements, n)
+            check_size(n, *_counts(sets), target.state.dims[-1], options.max_strategies)
+            return Assemblage.from_state(target.state, sets if len(sets) > 1 else sets[0])
+        ms, os_, d = core.shape_counts(target.sigma, target.n_parties)
+        check_size(target.n_parties, ms, os_, d, options.max_strategies)
+        return target
 
     # ------------------------------------------------------------ certify
     def _certify(self, target: Target, options: SdpLhsOptions) -> Result:
-        asm = self._assemblage(target)
+        asm = self._assemblage(target, options)
         sigma, n = asm.sigma, asm.n_parties
-        m, o, d = core.shape_info(sigma, n)
-        D, strat = core.strategy_matrix(n, m, o)
+        ms, os_, d = core.shape_counts(sigma, n)
+        D, strat = core.strategy_matrix(n, ms, os_)
         N = D.shape[1]
-        sol = core.solve(_program(D, d, "robustness", sigma), options.sdp_solver, options.solver_tol)
+        trace = trace_vector(N, d)
+        sol = core.solve(program(D, d, "robustness", sigma), options.sdp_solver, options.solver_tol)
         base = dict(solver=self.name, question="steering", target=describe_target(target))
         if not sol.ok:
             verdict = Verdict.INCONCLUSIVE if sol.x is not None else Verdict.FAILED
             return Result(verdict=verdict, rigor=None, message=f"robustness SDP not solved: {sol.describe()}", **base)
-        robustness = max(float(sol.x @ _program_trace(N, d)) - 1.0, 0.0)
-        quantities: dict[str, float] = {"steering_robustness": robustness}
+        robustness = max(float(sol.x @ trace) - 1.0, 0.0)
+        quantities: dict[str, float] = {"generalized_robustness": robustness}
         if options.quantities:
-            wsol = core.solve(_program(D, d, "weight", sigma), options.sdp_solver, options.solver_tol)
-            quantities["steering_weight"] = (min(max(1.0 - float(wsol.x @ _program_trace(N, d)), 0.0), 1.0)
+            csol = core.solve(program(D, d, "consistent", sigma, rho_b=asm.reduced_state()),
+                              options.sdp_solver, options.solver_tol)
+            quantities["consistent_robustness"] = max(float(csol.x @ trace) - 1.0, 0.0) if csol.ok else float("nan")
+            wsol = core.solve(program(D, d, "weight", sigma), options.sdp_solver, options.solver_tol)
+            quantities["steering_weight"] = (min(max(1.0 - float(wsol.x @ trace), 0.0), 1.0)
                                              if wsol.ok else float("nan"))
         F = sol.W[N:].reshape(sigma.shape)
         certified, bound, value = core.check_steering_inequality(F, sigma, n)
-        solved_by = f"solved by {sol.solver} ({sol.describe()})"
+        solved_by = f"solved by {sol.solver} ({sol.describe()}); {QUANTITY_NOTES}"
         if certified:
             cert = Certificate("steering-inequality", {
                 "F": F, "lhs_bound": bound, "value": value, "margin": core.violation_margin(F)},
                 "sum tr(F sigma) > lhs_bound (exact max over deterministic strategies), re-checked in numpy")
             return Result(verdict=Verdict.STEERABLE, rigor=Rigor.CERTIFIED, value=robustness, quantities=quantities,
-                          certificate=cert, message=f"{solved_by}; violation {value - bound:.3g}", **base)
-        hidden = _hidden(sol, N, d)
-        residual = core.lhs_residual(hidden, sigma, n)
+                          certificate=cert, message=f"violation {value - bound:.3g}; {solved_by}", **base)
+        model = _model(hidden_states(sol, N, d), strat, sigma, n)
+        residual = model["residual"]
         quantities["lhs_residual"] = residual
         if residual <= options.tol:
-            cert = Certificate("lhs-model", {
-                "strategies": _strategies_out(strat), "hidden_states": hidden, "residual": residual},
-                "sigma_{a|x} = sum_lambda D(a|x, lambda) sigma_lambda; residual = max trace norm after PSD projection")
+            cert = Certificate("lhs-model", model, "sigma_{a|x} = sum_lambda D(a|x, lambda) sigma_lambda; "
+                               "residual = max trace norm after PSD projection")
             return Result(verdict=Verdict.UNSTEERABLE, rigor=Rigor.SOLVER_TOLERANCE, value=robustness,
-                          quantities=quantities, certificate=cert, message=f"{solved_by}; residual {residual:.3g}",
+                          quantities=quantities, certificate=cert, message=f"residual {residual:.3g}; {solved_by}",
                           **base)
         return Result(verdict=Verdict.INCONCLUSIVE, rigor=None, value=robustness, quantities=quantities,
-                      message=f"{solved_by}; inequality not violated beyond floating error "
-                              f"(value - bound = {value - bound:.3g}) and LHS residual {residual:.3g} > tol {options.tol:g}",
-                      **base)
+                      message=f"inequality not violated beyond floating error (value - bound = {value - bound:.3g}) "
+                              f"and LHS residual {residual:.3g} > tol {options.tol:g}; {solved_by}", **base)
 
     # ------------------------------------------------------------ critical visibility
-    def critical_visibility(self, family: VisibilityFamily, measurements: MeasurementSet | MeasurementSpace,
+    def _family(self, family: Any, measurements: Any,
+                options: SdpLhsOptions) -> tuple[np.ndarray, np.ndarray, int, str]:
+        """(sigma at v = 1, sigma at v = 0, number of steering parties, measurements label)."""
+        kind = getattr(family, "kind", None)
+        if kind == "assemblage":
+            n = family.base.n_parties
+            ms, os_, d = core.shape_counts(family.base.sigma, n)
+            check_size(n, ms, os_, d, options.max_strategies)
+            return family.base.sigma, family.noise.sigma, n, "assemblage"
+        if kind is not None:
+            raise UnsupportedTargetError(f"solver '{self.name}' answers steering questions about assemblages "
+                                         f"or states, not a {kind} family")
+        n = family.base.n_parties - 1
+        sets = _sets(measurements, n)
+        check_size(n, *_counts(sets), family.base.dims[-1], options.max_strategies)
+        arg = sets if len(sets) > 1 else sets[0]
+        s1 = Assemblage.from_state(family.base, arg).sigma
+        s0 = Assemblage.from_state(family.at(0.0), arg).sigma
+        return s1, s0, n, "|".join(dict.fromkeys(s.name for s in sets))
+
+    def critical_visibility(self, family: Any, measurements: Any = None,
                             options: SdpLhsOptions | None = None) -> ThresholdResult:
         """White-noise critical visibility as one SDP: max v s.t. v sigma(base) + (1-v) sigma(noise)
-        has an LHS model (v <= 1).
+        has an LHS model (v <= 1). `family` is a VisibilityFamily (with `measurements`: one
+        MeasurementSet or one per steering party) or a TargetFamily of kind "assemblage".
 
-        Returns estimate = lower = v* (the LHS model at v* re-checked, rigor "solver-tolerance";
-        lower is None if its residual exceeds `tol`) and upper = the smallest v at which the dual
-        steering inequality is violated, from the exact re-check (rigor "certified"; None when it
-        is not violated for any v <= 1). certificates["steering_inequality"] holds "F" (assemblage
-        shape, (m, o, dB, dB) for one steering party), "lhs_bound" (exact), "value_noise" and
-        "value_base" (sum tr(F sigma) at v = 0 and v = 1; the value is linear in v), "margin";
+        lower = v* (the LHS model at v* re-checked, rigor "solver-tolerance"; None if its residual
+        exceeds `tol`), upper = the smallest v at which the dual steering inequality is violated,
+        from the exact re-check (rigor "certified"; None when it is not violated for any v <= 1).
+        The estimate is v* clipped into [lower, upper]. A family with an LHS model at v = 1 and no
+        violated inequality has no threshold: lower = 1, estimate None. certificates
+        ["steering_inequality"] holds "F" (assemblage shape), "lhs_bound" (exact), "value_noise",
+        "value_base" (sum tr(F sigma) at v = 0 and 1; linear in v), "margin";
         certificates["lhs_model"] holds "v", "strategies", "hidden_states", "residual".
         """
         options = self.Options() if options is None else options
         start = time.perf_counter()
-        if not isinstance(measurements, MeasurementSet):
-            raise UnsupportedTargetError(f"solver '{self.name}' needs a finite measurement set, "
-                                         f"not the space '{measurements.name}'")
-        n = family.base.n_parties - 1
-        count = core.n_strategies(n, measurements.n_settings, measurements.n_outcomes)
-        if count > MAX_STRATEGIES:
-            raise UnsupportedTargetError(f"solver '{self.name}': {count} deterministic strategies exceed "
-                                         f"the limit {MAX_STRATEGIES}")
-        s1 = SteeringTarget(family.base, measurements).assemblage().sigma
-        s0 = SteeringTarget(family.at(0.0), measurements).assemblage().sigma
-        m, o, d = core.shape_info(s1, n)
-        D, strat = core.strategy_matrix(n, m, o)
+        s1, s0, n, label = self._family(family, measurements, options)
+        ms, os_, d = core.shape_counts(s1, n)
+        D, strat = core.strategy_matrix(n, ms, os_)
         N = D.shape[1]
         method = f"one SDP: max v with an LHS model over {N} deterministic strategies; dual steering inequality"
-        out = ThresholdResult(self.name, family.describe(), measurements.name, None, None, None, method,
+        out = ThresholdResult(self.name, family.describe(), label, None, None, None, method,
                               quantities={"n_strategies": N})
-        sol = core.solve(_program(D, d, "critical", s1, s0), options.sdp_solver, options.solver_tol)
+        ind = core.closed_form_rows(n, ms, os_)
+        sol = core.solve(program(D, d, "critical", s1, s0, ind), options.sdp_solver, options.solver_tol)
         out.quantities["sdp_solver"] = sol.solver
         if not sol.ok:
             out.message = f"critical-visibility SDP not solved: {sol.describe()}"
@@ -208,29 +230,36 @@ class SdpLhs(Certifier):
             return out
         v_star = float(sol.x[-1])
         v_model = min(max(v_star, 0.0), 1.0)
-        hidden = _hidden(sol, N, d)
-        residual = core.lhs_residual(hidden, v_model * s1 + (1 - v_model) * s0, n)
+        model = _model(hidden_states(sol, N, d), strat, v_model * s1 + (1 - v_model) * s0, n)
+        residual = model["residual"]
         F = np.zeros((len(D), d, d), complex)
-        F[core.independent_rows(D)] = -core.from_coords(sol.y_eq.reshape(-1, d * d), d)
-        F = F.reshape(s1.shape)
-        upper, ineq = self._upper(F, s0, s1, n)
+        F[ind] = -core.from_coords(sol.y_eq.reshape(-1, d * d), d)
+        upper, ineq = self._upper(F.reshape(s1.shape), s0, s1, n)
         lower = v_model if residual <= options.tol and v_star >= 0 else None
         notes = []
         if lower is not None and upper is not None and lower > upper:
             if lower - upper > options.tol:
                 notes.append(f"LHS model at v*={lower:.9g} lies above the certified upper end; lower clipped")
             lower = upper  # the certified upper end wins over a solver-tolerance model
-        if v_star >= 1.0 - 10 * options.solver_tol:
-            notes.append("an LHS model exists at v=1: no steering detected in [0, 1]")
+        estimate: float | None = v_model
+        if upper is not None:
+            estimate = min(estimate, upper)
+        if lower is not None:
+            estimate = max(estimate, lower)
+        if v_star >= 1.0 - 10 * options.solver_tol and upper is None:
+            at_one = core.lhs_residual(hidden_states(sol, N, d), s1, n)  # the same model, checked at v = 1
+            if at_one <= options.tol:
+                notes.append(f"no threshold up to v=1: the LHS model reproduces v=1 (residual {at_one:.3g}), "
+                             "so the family is unsteerable for every v in [0, 1]")
+                estimate, lower = None, 1.0
         if v_star < 0:
             notes.append("no LHS model at any v in [0, 1]")
         if lower is None and v_star >= 0:
             notes.append(f"LHS model residual {residual:.3g} exceeds tol {options.tol:g}")
-        out.estimate, out.lower, out.upper = v_model, lower, upper
+        out.estimate, out.lower, out.upper = estimate, lower, upper
         out.lower_rigor = Rigor.SOLVER_TOLERANCE.value if lower is not None else None
         out.upper_rigor = Rigor.CERTIFIED.value if upper is not None else None
-        out.certificates = {"steering_inequality": ineq, "lhs_model": {
-            "v": v_model, "strategies": _strategies_out(strat), "hidden_states": hidden, "residual": residual}}
+        out.certificates = {"steering_inequality": ineq, "lhs_model": {"v": v_model, **model}}
         out.quantities["lhs_residual"] = residual
         out.table = [{"v": v_model, "lhs_residual": residual}]
         out.message = "; ".join(notes)
@@ -248,8 +277,3 @@ class SdpLhs(Certifier):
             upper = max((bound + margin - i0) / (i1 - i0), 0.0)
         return upper, {"F": F, "lhs_bound": bound, "value_noise": i0, "value_base": i1, "margin": margin,
                        "violated_above_v": upper}
-
-
-def _program_trace(N: int, d: int) -> np.ndarray:
-    """Coefficients of sum_lambda tr(s_lambda) on the hidden-state coordinates."""
-    return np.tile(core.to_coords(np.eye(d)), N)

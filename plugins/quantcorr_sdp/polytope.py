@@ -15,13 +15,16 @@ rho(v) = v base + (1 - v) I/D.
 from __future__ import annotations
 
 import time
+import contextlib
+import sys
 from dataclasses import dataclass, field
 from typing import Any, Callable, Literal
 
 import numpy as np
 
 from quantcorr.assemblage import Assemblage
-from quantcorr.certifier import Certificate, Certifier, Options, Result, Rigor, SteeringTarget, Target, Verdict
+from quantcorr.certifier import (Certificate, Certifier, Options, Result, Rigor, SteeringTarget, Target, Verdict,
+                                 option)
 from quantcorr.errors import UnsupportedTargetError
 from quantcorr.linalg import from_gell_mann, gell_mann, partial_trace, to_gell_mann
 from quantcorr.measurements import MeasurementSet, MeasurementSpace
@@ -29,31 +32,47 @@ from quantcorr.threshold import ThresholdResult, VisibilityFamily
 
 from . import polytope_certs as certs
 from .directions import (bloch_coords, directions_from_spec, qubit_inner_states, qubit_outer_vertices,
-                         sampled_pure_states, shrinking_factor)
+                         refine_tangents, sampled_pure_states, shrinking_factor, tangent_vertices)
 from .polytope_lp import AffineAssemblage, functional_from_duals, solve_hidden_state_lp
+
+
+#: A bracket wider than this gets no estimate (its midpoint is reported as "midpoint" only).
+ESTIMATE_MAX_WIDTH = 0.01
+#: Alice's default polytope by Bob's dimension: the qubit LP is cheap enough for 321 directions;
+#: a qutrit Bob with sampled hidden states finishes in about a minute with 81 (issue 18 item 5).
+AUTO_POLYTOPE = {2: "geodesic-642", 3: "geodesic-162"}
+AUTO_POLYTOPE_LARGER = "geodesic-42"
+#: Skip LPs whose optimum follows from one already solved (see `PolytopeLhs._povm_lower`); False
+#: only to time the previous behaviour (benchmarks/certified_brackets.py --compare).
+SKIP_EQUIVALENT_LPS = True
 
 
 @dataclass
 class PolytopeLhsOptions(Options):
-    polytope: str = field(default="geodesic-642", metadata={
-        "help": "Alice's directions for the lower bound: octahedron, cube, icosahedron, dodecahedron, "
-                "icosidodecahedron, geodesic-42/162/642/2562, geodesic:F, bloch:x,y,z;..., or a .json/.npy file"})
-    hidden: str = field(default="geodesic-162", metadata={
-        "help": "qubit Bob: directions of the pure hidden states (both signs) in the lower-bound LP"})
-    upper_polytope: str = field(default="auto", metadata={
-        "help": "directions of the steering inequality (auto: geodesic-162; icosahedron when dB > 2, "
-                "where the inequality comes from the 2^m-strategy SDP of sdp-lhs)"})
-    outer: str = field(default="geodesic-642", metadata={
-        "help": "qubit Bob: directions whose polytope, scaled to contain the Bloch ball, relaxes the "
-                "hidden states of the upper-bound LP"})
-    method: Literal["lp", "sdp"] = field(default="lp", metadata={
-        "help": "lower bound: LP over fixed hidden states, or the 2^m-strategy SDP (m <= 12)"})
-    xi: Literal["auto", "zero", "marginal"] = field(default="auto", metadata={
-        "help": "POVMs: Alice's state in the half-mixing lemma: I/2, Alice's marginal at half the PVM "
-                "bound, or the better of both"})
-    samples: int = field(default=300, metadata={"help": "dB > 2: number of random pure hidden states"})
-    seed: int = field(default=0, metadata={"help": "dB > 2: seed of the random hidden states"})
-    tol: float = field(default=1e-9, metadata={"help": "HiGHS primal/dual feasibility tolerance"})
+    polytope: str = option("auto", "Alice's directions for the lower bound: auto (geodesic-642 for a qubit Bob, "
+                           "geodesic-162 for a qutrit, geodesic-42 beyond), octahedron, cube, icosahedron, "
+                           "dodecahedron, icosidodecahedron, geodesic-42/162/642/2562, geodesic:F, bloch:x,y,z;..., "
+                           "or a .json/.npy file")
+    hidden: str = option("geodesic-162", "qubit Bob: directions of the pure hidden states (both signs) in the "
+                         "lower-bound LP")
+    upper_polytope: str = option("auto", "directions of the steering inequality (auto: geodesic-162; icosahedron "
+                                 "when dB > 2, where the inequality comes from the 2^m-strategy SDP of sdp-lhs)")
+    outer: str = option("geodesic-642", "qubit Bob: directions whose polytope, scaled to contain the Bloch ball, "
+                        "relaxes the hidden states of the upper-bound LP")
+    outer_rounds: int = option(0, "qubit Bob: rounds of cutting planes refining the outer polytope where the "
+                               "steering inequality's bound is attained, each re-solving the upper LP", ge=0, le=50)
+    bound_rounds: int = option(60, "qubit Bob: rounds of cutting planes tightening the final inequality's LHS "
+                               "bound (no LP; stops early once the bound stops improving)", ge=0, le=1000)
+    outer_batch: int = option(100, "qubit Bob: tangent planes (pairs) added per cutting-plane round", ge=1,
+                              le=10_000)
+    method: Literal["lp", "sdp"] = option("lp", "lower bound: LP over fixed hidden states, or the 2^m-strategy "
+                                          "SDP (m <= 12)", choices=("lp", "sdp"))
+    xi: Literal["auto", "zero", "marginal"] = option(
+        "auto", "POVMs: Alice's state in the half-mixing lemma: I/2, Alice's marginal at half the PVM bound, or "
+        "the better of both", choices=("auto", "zero", "marginal"))
+    samples: int = option(300, "dB > 2: number of random pure hidden states", ge=1, le=100_000)
+    seed: int = option(0, "dB > 2: seed of the random hidden states", ge=0)
+    tol: float = option(1e-9, "HiGHS primal/dual feasibility tolerance", ge=1e-10, le=1e-4)
 
 
 @dataclass
@@ -64,6 +83,21 @@ class _End:
     cert: dict[str, Any] = field(default_factory=dict)
     info: dict[str, Any] = field(default_factory=dict)
     note: str = ""
+
+
+@contextlib.contextmanager
+def _stage(text: str):
+    """Progress on stderr when it is a terminal: a spinner with the stage and its elapsed time,
+    then one line with the time taken. Silent otherwise (pipes, tests, JSON output)."""
+    if not sys.stderr.isatty():
+        yield
+        return
+    from rich.console import Console
+
+    console, start = Console(stderr=True), time.perf_counter()
+    with console.status(f"polytope-lhs: {text} ..."):
+        yield
+    console.print(f"polytope-lhs: {text}: {time.perf_counter() - start:.1f} s", highlight=False)
 
 
 def _guarded(compute: Callable[[], _End], what: str) -> _End:
@@ -85,7 +119,7 @@ class PolytopeLhs(Certifier):
     @classmethod
     def quick_options(cls) -> PolytopeLhsOptions:
         return PolytopeLhsOptions(polytope="geodesic-42", hidden="geodesic-42", upper_polytope="icosidodecahedron",
-                                  outer="geodesic-162")
+                                  outer="geodesic-162", bound_rounds=20)
 
     def supports(self, target: Target) -> bool:
         return (isinstance(target, SteeringTarget) and isinstance(target.measurements, MeasurementSpace)
@@ -101,8 +135,20 @@ class PolytopeLhs(Certifier):
         start = time.perf_counter()
         low, up, quantities = self._bracket(family, measurements.kind, opts, v_max=1.05)
         lower = None if low.v is None else min(low.v, 1.0)
-        est = None if lower is None or up.v is None else 0.5 * (lower + up.v)
         notes = [n for n in (low.note, up.note) if n]
+        est = None
+        if lower is not None and up.v is None and lower >= 1.0:
+            notes = [f"no threshold up to v=1: certified LHS model at every v <= 1 (lower end {low.v:.6g} "
+                     "before capping at 1)"]
+        elif lower is not None and up.v is not None:
+            mid = 0.5 * (lower + up.v)
+            quantities["midpoint"] = mid
+            if up.v - lower <= ESTIMATE_MAX_WIDTH:
+                est = mid
+                notes.append("estimate = midpoint of the certified bracket")
+            else:
+                notes.append(f"no estimate: the bracket is wider than {ESTIMATE_MAX_WIDTH:g} "
+                             f"(its midpoint {mid:.6g} is no estimate of the threshold)")
         if lower is not None and up.v is not None and lower > up.v:
             notes.append("INCONSISTENT: certified lower end above certified upper end")
         method = self._method(measurements.kind, opts, family.base.dims[-1])
@@ -146,6 +192,12 @@ class PolytopeLhs(Certifier):
             raise UnsupportedTargetError(f"solver '{self.name}' needs white noise")
 
     @staticmethod
+    def _polytope_spec(opts: PolytopeLhsOptions, d_b: int) -> str:
+        if opts.polytope != "auto":
+            return opts.polytope
+        return AUTO_POLYTOPE.get(d_b, AUTO_POLYTOPE_LARGER)
+
+    @staticmethod
     def _upper_spec(opts: PolytopeLhsOptions, d_b: int) -> str:
         if opts.upper_polytope != "auto":
             return opts.upper_polytope
@@ -154,23 +206,28 @@ class PolytopeLhs(Certifier):
     def _method(self, kind: str, opts: PolytopeLhsOptions, d_b: int) -> str:
         what = {"pvm": "all PVMs", "povm": "all POVMs (half-mixing lemma)"}[kind]
         prog = "2^m-strategy SDP" if opts.method == "sdp" else f"LP, hidden states {opts.hidden}"
-        dual = f"LP dual, outer {opts.outer}" if d_b == 2 else "sdp-lhs dual"
-        return (f"polytope {opts.polytope} ({prog}) for {what}, certified back-off; upper: steering inequality "
+        dual = (f"LP dual, outer {opts.outer}, bound by cutting planes" if d_b == 2 else "sdp-lhs dual")
+        return (f"polytope {self._polytope_spec(opts, d_b)} ({prog}) for {what}, certified back-off; "
+                f"upper: steering inequality "
                 f"on {self._upper_spec(opts, d_b)} PVMs ({dual})")
 
     def _bracket(self, family: VisibilityFamily, kind: str, opts: PolytopeLhsOptions,
                  v_max: float) -> tuple[_End, _End, dict[str, Any]]:
-        u = directions_from_spec(opts.polytope)
+        d_b = family.base.dims[-1]
+        u = directions_from_spec(self._polytope_spec(opts, d_b))
         r = shrinking_factor(u)
         q: dict[str, Any] = {"n_directions": len(u), "shrinking_factor": r}
         t = time.perf_counter()
-        low = _guarded(lambda: self._lower(family, u, "pvm", np.zeros(3), opts, v_max), "PVM lower bound")
+        with _stage(f"lower end: LHS model on {len(u)} directions"):
+            low = _guarded(lambda: self._lower(family, u, "pvm", np.zeros(3), opts, v_max), "PVM lower bound")
         if kind == "povm":
-            low = _guarded(lambda: self._povm_lower(family, u, low, opts, v_max, q), "POVM lower bound")
+            with _stage("lower end: POVM models (half-mixing lemma)"):
+                low = _guarded(lambda: self._povm_lower(family, u, low, opts, v_max, q), "POVM lower bound")
         q["lower_time_s"] = time.perf_counter() - t
         q.update({k: val for k, val in low.info.items() if k != "pvm_model"})
         t = time.perf_counter()
-        up = _guarded(lambda: self._upper(family, opts), "upper bound")
+        with _stage(f"upper end: steering inequality on {self._upper_spec(opts, d_b)}"):
+            up = _guarded(lambda: self._upper(family, opts), "upper bound")
         q["upper_time_s"] = time.perf_counter() - t
         q.update(up.info)
         return low, up, q
@@ -219,7 +276,12 @@ class PolytopeLhs(Certifier):
         xi = I/2 ("zero" Bloch vector), optimal when the state and both polytopes share a rotation
         group without fixed axis (e.g. Werner with icosahedral sets: the feasible xi form a convex,
         group-invariant set, so it contains the average 0); and Alice's marginal at half the PVM
-        bound ("marginal"), which keeps X = 2 rho - xi (x) rho_B from doubling Alice's local bias."""
+        bound ("marginal"), which keeps X = 2 rho - xi (x) rho_B from doubling Alice's local bias.
+
+        Skipped LP: when Bob's marginal of the base is I/dB (the noise is white, see `_check`),
+        X = 2 rho(v) - I/2 (x) rho_B(v) = rho(2v), so the xi = I/2 LP is the PVM LP at 2v on the same
+        directions and hidden states. Its optimum is then exactly half the PVM optimum whenever that
+        is below v_max (not capped), which the half-mixing value already gives: it is not solved."""
         d_b = family.base.dims[-1]
         q["lower_pvm"] = pvm.v
         half = None
@@ -232,6 +294,10 @@ class PolytopeLhs(Certifier):
         names = ["zero", "marginal"] if opts.xi == "auto" else [opts.xi]
         if opts.xi == "auto" and np.allclose(marginal, 0, atol=1e-12):
             names = ["zero"]
+        if SKIP_EQUIVALENT_LPS and half is not None and pvm.info.get("v_solver_pvm", v_max) < v_max - 1e-9 \
+                and "zero" in names:
+            names.remove("zero")  # = the PVM LP at 2v (see above)
+            q["skipped_lps"] = ["povm xi=I/2 (equals the PVM LP at 2v)"]
         best = _End(None)
         for name in names:
             end = self._lower(family, u, "povm", cands[name], opts, v_max)
@@ -246,6 +312,45 @@ class PolytopeLhs(Certifier):
         best.info["pvm_model"] = pvm.cert
         return best
 
+    @staticmethod
+    def _outer_functionals(target: AffineAssemblage, opts: PolytopeLhsOptions,
+                           info: dict[str, Any]) -> tuple[list[np.ndarray], np.ndarray]:
+        """Candidate steering functionals (qubit Bob) from the outer-polytope LP, and the vertices of
+        a polytope containing the Bloch ball on which their LHS bound is taken.
+
+        The LP relaxes the hidden states to the vertices of the `outer` directions scaled to contain
+        the ball. Cutting planes use polytopes {n : t.n <= 1} over tangent directions t (starting
+        from +-`outer`), adding the tangent planes at the `outer_batch` vertices where the current
+        functional's value is largest: `outer_rounds` times with the LP re-solved on the new
+        vertices, then up to `bound_rounds` times for the final functional alone (cheap: a convex
+        hull and a function evaluation per round). The bound is taken on whichever polytope gives
+        the smaller one. Every polytope contains the ball, so every bound is valid (re-checked)."""
+        vert = qubit_outer_vertices(directions_from_spec(opts.outer))
+        t = directions_from_spec(opts.outer)
+        tangents = np.vstack([t, -t])
+        for k in range(opts.outer_rounds + 1):
+            sol = solve_hidden_state_lp(target, bloch_coords(vert), 1.0, opts.tol)
+            F = certs.functional_to_operators(functional_from_duals(sol))
+            if k == opts.outer_rounds:
+                break
+            for _ in range(2 if k == 0 else 1):
+                tangents = refine_tangents(tangents, lambda n: certs.outer_values(F, n), opts.outer_batch)
+            vert = tangent_vertices(tangents)
+        best = (certs.outer_lhs_bound(F, vert), vert)
+        last = np.inf
+        for _ in range(opts.bound_rounds):
+            tangents = refine_tangents(tangents, lambda n: certs.outer_values(F, n), opts.outer_batch)
+            cand = tangent_vertices(tangents)
+            bound = certs.outer_lhs_bound(F, cand)
+            if bound < best[0]:
+                best = (bound, cand)
+            if last - bound <= 1e-12 * (1 + abs(bound)):
+                break
+            last = bound
+        vert = best[1]
+        info.update(n_outer=len(vert), v_solver_upper=sol.v, outer_rounds=opts.outer_rounds)
+        return [F, -F], vert
+
     def _upper(self, family: VisibilityFamily, opts: PolytopeLhsOptions) -> _End:
         d_b = family.base.dims[-1]
         u = directions_from_spec(self._upper_spec(opts, d_b))
@@ -253,13 +358,9 @@ class PolytopeLhs(Certifier):
         s0, s1 = (Assemblage.from_state(family.at(v), ms).sigma for v in (0.0, 1.0))
         info: dict[str, Any] = {"n_directions_upper": len(u)}
         if d_b == 2:
-            vert = qubit_outer_vertices(directions_from_spec(opts.outer))
             target = AffineAssemblage(to_gell_mann(s0[:, 0]), to_gell_mann(s1[:, 0]),
                                       to_gell_mann(s0[0].sum(0)), to_gell_mann(s1[0].sum(0)))
-            sol = solve_hidden_state_lp(target, bloch_coords(vert), 1.0, opts.tol)
-            info.update(n_outer=len(vert), v_solver_upper=sol.v)
-            f = functional_from_duals(sol)
-            cands = [s * certs.functional_to_operators(f) for s in (1.0, -1.0)]
+            cands, vert = self._outer_functionals(target, opts, info)
             base = {"bound_method": "outer-polytope", "outer_vertices": vert}
         else:
             from .lhs import SdpLhs

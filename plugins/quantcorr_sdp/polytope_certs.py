@@ -44,7 +44,7 @@ from quantcorr.linalg import bloch_projectors, from_gell_mann, gell_mann, partia
 from quantcorr.measurements import MeasurementSet
 from quantcorr.threshold import VisibilityFamily
 
-from .directions import shrinking_factor
+from .directions import hull_inradius, shrinking_factor
 
 
 def safe_shrinking_factor(directions: np.ndarray) -> float:
@@ -152,12 +152,16 @@ def functional_to_operators(f: np.ndarray) -> np.ndarray:
     return d * from_gell_mann(f)
 
 
+def outer_values(F: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """sum_x max_a tr(F_{a|x} (I + n.sigma)/2) at every point n (qubit Bob; convex in n)."""
+    g = np.hstack([np.ones((len(points), 1)), points])
+    ops = 0.5 * np.einsum("nk,kij->nij", g, gell_mann(2))  # G = (I, X, Y, Z) for d = 2
+    return np.real(np.einsum("xaij,nji->nxa", F, ops)).max(-1).sum(-1)
+
+
 def outer_lhs_bound(F: np.ndarray, vertices: np.ndarray) -> float:
     """max over the polytope vertices n of sum_x max_a tr(F_{a|x} (I + n.sigma)/2) (qubit Bob)."""
-    g = np.hstack([np.ones((len(vertices), 1)), vertices])
-    ops = 0.5 * np.einsum("nk,kij->nij", g, gell_mann(2))  # G = (I, X, Y, Z) for d = 2
-    vals = np.real(np.einsum("xaij,nji->nxa", F, ops))
-    return float(vals.max(-1).sum(-1).max())
+    return float(outer_values(F, vertices).max())
 
 
 def strategy_lhs_bound(F: np.ndarray) -> float:
@@ -188,7 +192,7 @@ def lhs_bound_of(cert: dict[str, Any]) -> tuple[float | None, str]:
         vert = np.asarray(cert["outer_vertices"], float)
         if F.shape[-1] != 2:
             return None, "outer-polytope bound needs a qubit Bob"
-        if shrinking_factor(vert) < 1:
+        if hull_inradius(vert) < 1:  # conv(vertices) itself, not its symmetrisation
             return None, "the outer polytope does not contain the Bloch ball"
         return outer_lhs_bound(F, vert), ""
     if cert["bound_method"] == "strategies":

@@ -16,9 +16,9 @@ Conventions (party 0..n-1 steer, the last party is trusted):
 from __future__ import annotations
 
 import importlib.util
-import itertools
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Sequence, Union
 
 import numpy as np
 import scipy.sparse as sp
@@ -31,40 +31,81 @@ CERT_MARGIN = 1e-9  # relative margin above floating error before a violation co
 
 # ---------------------------------------------------------------- strategies and rows
 
-def strategies(n_parties: int, settings: int, outcomes: int) -> np.ndarray:
-    """All deterministic strategies, int array (outcomes**(settings*n_parties), n_parties, settings)."""
-    local = np.array(list(itertools.product(range(outcomes), repeat=settings)), int).reshape(-1, settings)
-    idx = np.array(list(itertools.product(range(len(local)), repeat=n_parties)), int)
-    return local[idx]
+Counts = Union[int, Sequence[int]]
 
 
-def n_strategies(n_parties: int, settings: int, outcomes: int) -> int:
-    return outcomes ** (settings * n_parties)
+def _per_party(n_parties: int, counts: Counts, what: str) -> tuple[int, ...]:
+    """One count per steering party from an int (shared) or a sequence (one per party)."""
+    if isinstance(counts, (int, np.integer)):
+        return (int(counts),) * n_parties
+    out = tuple(int(c) for c in counts)
+    if len(out) != n_parties:
+        raise ValueError(f"{len(out)} {what} counts for {n_parties} steering parties")
+    return out
 
 
-def strategy_matrix(n_parties: int, settings: int, outcomes: int) -> tuple[np.ndarray, np.ndarray]:
-    """(D, strategies): D of shape (settings**n * outcomes**n, n_strategies), rows in C order of
-    the assemblage axes (x_1..x_n, a_1..a_n)."""
-    strat = strategies(n_parties, settings, outcomes)
-    rows = np.array(list(itertools.product(range(settings), repeat=n_parties)), int)
-    outs = np.array(list(itertools.product(range(outcomes), repeat=n_parties)), int)
-    xs = np.repeat(rows, len(outs), axis=0)  # (R, n)
-    as_ = np.tile(outs, (len(rows), 1))
-    vals = strat[:, np.arange(n_parties), xs]  # (N, R, n): strat[l, k, xs[r, k]]
-    return np.all(vals == as_[None], axis=2).T.astype(float), strat
+def _local_strategies(settings: int, outcomes: int) -> np.ndarray:
+    """(outcomes**settings, settings): every outcome assignment, in itertools.product order."""
+    return np.indices((outcomes,) * settings).reshape(settings, -1).T.astype(int)
+
+
+def strategies(n_parties: int, settings: Counts, outcomes: Counts) -> np.ndarray:
+    """All deterministic strategies, int array (N, n_parties, max settings): entry [l, k, x] is the
+    outcome of party k at setting x (-1 beyond party k's own settings). N = prod_k o_k**m_k;
+    strategies are the product of the parties' local ones, party 0 slowest (C order)."""
+    ms, os_ = _per_party(n_parties, settings, "setting"), _per_party(n_parties, outcomes, "outcome")
+    local = [_local_strategies(m, o) for m, o in zip(ms, os_)]
+    idx = np.indices(tuple(len(l) for l in local)).reshape(n_parties, -1)
+    out = np.full((idx.shape[1], n_parties, max(ms)), -1, int)
+    for k, l in enumerate(local):
+        out[:, k, :ms[k]] = l[idx[k]]
+    return out
+
+
+def n_strategies(n_parties: int, settings: Counts, outcomes: Counts) -> int:
+    ms, os_ = _per_party(n_parties, settings, "setting"), _per_party(n_parties, outcomes, "outcome")
+    return int(np.prod([o ** m for m, o in zip(ms, os_)], dtype=object))
+
+
+def strategy_matrix(n_parties: int, settings: Counts, outcomes: Counts) -> tuple[np.ndarray, np.ndarray]:
+    """(D, strategies): D of shape (prod m_k * prod o_k, N), rows in C order of the assemblage axes
+    (x_1..x_n, a_1..a_n), columns in the order of `strategies`. D is the Kronecker product of the
+    parties' local matrices D_k[(x, a), l] = [l(x) = a], with the rows regrouped."""
+    ms, os_ = _per_party(n_parties, settings, "setting"), _per_party(n_parties, outcomes, "outcome")
+    strat = strategies(n_parties, ms, os_)
+    if n_parties == 1:
+        local = _local_strategies(ms[0], os_[0])  # fast path: one comparison
+        D = (local.T[:, None, :] == np.arange(os_[0])[None, :, None]).reshape(ms[0] * os_[0], -1)
+        return D.astype(float), strat
+    letters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    if 3 * n_parties > len(letters):
+        raise ValueError(f"too many steering parties ({n_parties})")
+    xs, as_, ls = (letters[i * n_parties:(i + 1) * n_parties] for i in range(3))
+    ops = []
+    for m, o in zip(ms, os_):
+        local = _local_strategies(m, o)
+        ops.append((local.T[:, None, :] == np.arange(o)[None, :, None]).astype(float))  # (m, o, N_k)
+    spec = ",".join(f"{xs[k]}{as_[k]}{ls[k]}" for k in range(n_parties)) + "->" + xs + as_ + ls
+    D = np.einsum(spec, *ops).reshape(int(np.prod(ms)) * int(np.prod(os_)), -1)
+    return D, strat
+
+
+def shape_counts(sigma: np.ndarray, n_parties: int) -> tuple[tuple[int, ...], tuple[int, ...], int]:
+    """(settings per party, outcomes per party, d) of an assemblage (or inequality) array."""
+    return tuple(sigma.shape[:n_parties]), tuple(sigma.shape[n_parties:2 * n_parties]), sigma.shape[-1]
 
 
 def shape_info(sigma: np.ndarray, n_parties: int) -> tuple[int, int, int]:
-    """(settings, outcomes, d) of an assemblage array; all parties must share settings/outcomes."""
-    ms, os_ = set(sigma.shape[:n_parties]), set(sigma.shape[n_parties:2 * n_parties])
-    if len(ms) != 1 or len(os_) != 1:
+    """(settings, outcomes, d) of an assemblage array whose parties share setting/outcome counts."""
+    ms, os_, d = shape_counts(sigma, n_parties)
+    if len(set(ms)) != 1 or len(set(os_)) != 1:
         raise ValueError(f"parties with different setting/outcome counts {sigma.shape[:2 * n_parties]}")
-    return ms.pop(), os_.pop(), sigma.shape[-1]
+    return ms[0], os_[0], d
 
 
 def independent_rows(D: np.ndarray) -> np.ndarray:
-    """Indices of a maximal set of linearly independent rows of D. For a no-signalling
-    assemblage, matching these rows implies matching all rows."""
+    """Indices of a maximal set of linearly independent rows of D (pivoted QR; any D). For a
+    no-signalling assemblage, matching these rows implies matching all rows."""
     import scipy.linalg
 
     _, r, piv = scipy.linalg.qr(D.T, mode="economic", pivoting=True)
@@ -72,6 +113,29 @@ def independent_rows(D: np.ndarray) -> np.ndarray:
     rank = int(np.sum(diag > 1e-9 * max(1.0, diag.max(initial=0.0))))
     return np.sort(piv[:rank])
 
+
+def closed_form_rows(n_parties: int, settings: Counts, outcomes: Counts) -> np.ndarray:
+    """Independent rows of `strategy_matrix` in closed form (no linear algebra).
+
+    One party with m settings and o outcomes: the rows (x, a) with a < o - 1 for every x, plus
+    the full setting x = 0 (all its o rows), m (o - 1) + 1 rows. They span every row because
+    sum_a D[(x, a)] = 1 for every x, so D[(x, o-1)] = sum_a D[(0, a)] - sum_{a<o-1} D[(x, a)];
+    they are independent because that is the rank of D (the local deterministic polytope has
+    dimension m (o - 1), plus one for the constant row). The same relations hold for the rows of
+    a no-signalling assemblage (sum_a sigma_{a|x} = rho_B for every x), so matching these rows
+    matches all. Several parties: D is a Kronecker product of the local matrices, so the products
+    of the local row sets are independent and spanning (rank of a Kronecker product = product of
+    ranks); no-signalling gives the same relations party by party. Sorted, C order."""
+    ms, os_ = _per_party(n_parties, settings, "setting"), _per_party(n_parties, outcomes, "outcome")
+    keep = []
+    for m, o in zip(ms, os_):
+        x, a = np.indices((m, o))
+        keep.append((a < o - 1) | (x == 0))  # (m, o) mask per party
+    grids = np.indices(ms + os_).reshape(2 * n_parties, -1)
+    mask = np.ones(grids.shape[1], bool)
+    for k in range(n_parties):
+        mask &= keep[k][grids[k], grids[n_parties + k]]
+    return np.flatnonzero(mask)
 
 # ---------------------------------------------------------------- Hermitian coordinates
 
@@ -124,10 +188,20 @@ class ConeProgram:
     C_psd: sp.csr_matrix
     h0: np.ndarray
     d: int
+    soc: bool = True
 
     @property
     def n_blocks(self) -> int:
         return self.C_psd.shape[0] // (self.d * self.d)
+
+    @property
+    def uses_soc(self) -> bool:
+        """Qubit blocks as second-order cones (`soc` and d = 2). In the basis (I, X, Y, Z)/sqrt2,
+        H = (h0 I + h1 X + h2 Y + h3 Z)/sqrt2 has eigenvalues (h0 +- |(h1, h2, h3)|)/sqrt2, so
+        H >= 0 iff h0 >= ||(h1, h2, h3)||: the coordinates lie in the Lorentz cone Q^4. The cone
+        is self-dual with the same inner product, so the dual block w in Q^4 is again a PSD
+        operator W = from_coords(w) and every program and dual is the same as in PSD form."""
+        return self.soc and self.d == 2
 
 
 @dataclass
@@ -153,7 +227,9 @@ class Solution:
 
 
 def _stack(prog: ConeProgram, lower: bool) -> tuple[sp.csc_matrix, np.ndarray, sp.csr_matrix]:
-    T = sp.csr_matrix(_embed_svec(prog.d, lower))
+    """Rows [A_eq; A_le; -T C_psd] and b, T taking block coordinates to the cone's own vector
+    (the svec of the real embedding, or the coordinates themselves for second-order cones)."""
+    T = sp.identity(4, format="csr") if prog.uses_soc else sp.csr_matrix(_embed_svec(prog.d, lower))
     Tb = sp.kron(sp.identity(prog.n_blocks, format="csr"), T, format="csr")
     A = sp.vstack([prog.A_eq, prog.A_le, -(Tb @ prog.C_psd)], format="csc")
     b = np.concatenate([prog.b_eq, prog.b_le, Tb @ prog.h0])
@@ -173,7 +249,8 @@ def _solve_clarabel(prog: ConeProgram, tol: float) -> Solution:
     n = len(prog.c)
     cones = [clarabel.ZeroConeT(len(prog.b_eq)), clarabel.NonnegativeConeT(len(prog.b_le))]
     cones = [c for c, k in zip(cones, (len(prog.b_eq), len(prog.b_le))) if k]
-    cones += [clarabel.PSDTriangleConeT(2 * prog.d)] * prog.n_blocks
+    block = clarabel.SecondOrderConeT(4) if prog.uses_soc else clarabel.PSDTriangleConeT(2 * prog.d)
+    cones += [block] * prog.n_blocks
     settings = clarabel.DefaultSettings()
     settings.verbose = False
     settings.tol_gap_abs = settings.tol_gap_rel = settings.tol_feas = tol
@@ -190,7 +267,8 @@ def _solve_scs(prog: ConeProgram, tol: float) -> Solution:
     import scs
 
     A, b, Tb = _stack(prog, lower=True)
-    cone = {"z": len(prog.b_eq), "l": len(prog.b_le), "s": [2 * prog.d] * prog.n_blocks}
+    blocks = {"q": [4] * prog.n_blocks} if prog.uses_soc else {"s": [2 * prog.d] * prog.n_blocks}
+    cone = {"z": len(prog.b_eq), "l": len(prog.b_le), **blocks}
     solver = scs.SCS({"A": A, "b": b, "c": prog.c}, cone, verbose=False, eps_abs=tol, eps_rel=tol,
                      max_iters=200_000)
     out = solver.solve()
@@ -271,11 +349,11 @@ def solve(prog: ConeProgram, choice: str = "auto", tol: float = 1e-8) -> Solutio
 def lhs_bound(F: np.ndarray, n_parties: int = 1) -> float:
     """Exact LHS bound of a steering inequality F (assemblage shape): the largest eigenvalue of
     sum_r D[r, lambda] F_r over all deterministic strategies lambda."""
-    m, o, d = shape_info(F, n_parties)
+    m, o, d = shape_counts(F, n_parties)
     D, _ = strategy_matrix(n_parties, m, o)
     Fr = F.reshape(-1, d, d)
     Fr = 0.5 * (Fr + np.conj(np.swapaxes(Fr, -1, -2)))
-    ops = np.einsum("rn,rij->nij", D, Fr)
+    ops = (D.T @ Fr.reshape(len(Fr), -1)).reshape(-1, d, d)
     return float(np.linalg.eigvalsh(ops)[:, -1].max())
 
 
@@ -305,10 +383,15 @@ def check_steering_inequality(F: np.ndarray, sigma: np.ndarray, n_parties: int =
     return bool(honest and value > bound + margin), bound, value
 
 
-def lhs_residual(hidden: np.ndarray, sigma: np.ndarray, n_parties: int = 1) -> float:
+def lhs_residual(hidden: np.ndarray, sigma: np.ndarray, n_parties: int = 1,
+                 columns: np.ndarray | None = None) -> float:
     """Largest trace norm of sum_lambda D[r, lambda] hidden_lambda - sigma_r over rows r, for the
-    hidden states (n_strategies, d, d) after projecting them onto the PSD cone."""
-    m, o, d = shape_info(sigma, n_parties)
+    hidden states (n_strategies, d, d) after projecting them onto the PSD cone. `columns` (optional)
+    names the strategies the hidden states belong to; the others carry no weight."""
+    m, o, d = shape_counts(sigma, n_parties)
     D, _ = strategy_matrix(n_parties, m, o)
-    diff = np.einsum("rn,nij->rij", D, psd_part(hidden)) - sigma.reshape(-1, d, d)
+    if columns is not None:
+        D = D[:, columns]
+    model = (D @ psd_part(hidden).reshape(len(hidden), -1)).reshape(-1, d, d)
+    diff = model - sigma.reshape(-1, d, d)
     return float(np.abs(np.linalg.eigvalsh(0.5 * (diff + np.conj(np.swapaxes(diff, -1, -2))))).sum(-1).max())

@@ -182,3 +182,87 @@ def test_cli_threshold_json_has_both_certificates():
                                     "--param", "theta=0.3", "--measurements", "povm", "--json", "-"] + small)
     assert part.exit_code == 0, part.output
     assert json.loads(part.output)["lower"] <= json.loads(part.output)["upper"]
+
+
+# ------------------------------------------------------------------ issues 10, 17, 18
+
+def test_wide_bracket_has_no_estimate(werner_povm):
+    res = werner_povm  # about [0.23, 0.51]: its midpoint says nothing about the threshold
+    assert res.estimate is None and res.quantities["midpoint"] == pytest.approx(0.5 * (res.lower + res.upper))
+    assert "no estimate" in res.message
+
+
+def test_narrow_bracket_estimate_is_the_labelled_midpoint(monkeypatch):
+    import quantcorr_sdp.polytope as poly
+
+    monkeypatch.setattr(poly, "ESTIMATE_MAX_WIDTH", 0.2)
+    res = PolytopeLhs().critical_visibility(WERNER, PVM, PolytopeLhsOptions(**SMALL))
+    assert res.estimate == pytest.approx(0.5 * (res.lower + res.upper)) and "midpoint" in res.message
+
+
+def test_werner_povm_skips_the_lp_equal_to_the_pvm_lp(werner_povm):
+    """Bob's marginal is I/2: the xi = I/2 POVM LP is the PVM LP at 2v, so it is not solved."""
+    assert werner_povm.quantities["skipped_lps"] and "v_solver_povm" not in werner_povm.quantities
+    assert werner_povm.lower == pytest.approx(werner_povm.quantities["half_mixing_value"])
+
+
+def test_family_without_threshold():
+    """werner(0.3) mixed with noise is werner(0.3 v): certified LHS up to v = 1, so no threshold."""
+    res = PolytopeLhs().critical_visibility(VisibilityFamily(werner(0.3)), PVM, PolytopeLhsOptions(**SMALL))
+    assert res.lower == 1.0 and res.estimate is None and res.upper is None
+    assert res.lower_rigor == "certified" and "no threshold up to v=1" in res.message
+
+
+def test_default_polytope_by_trusted_dimension():
+    opts = PolytopeLhsOptions()
+    specs = [PolytopeLhs._polytope_spec(opts, d) for d in (2, 3, 4)]
+    assert specs == ["geodesic-642", "geodesic-162", "geodesic-42"]
+    assert PolytopeLhs._polytope_spec(PolytopeLhsOptions(polytope="cube"), 3) == "cube"
+
+
+@pytest.mark.parametrize("field, value", [("tol", float("nan")), ("tol", 0.0), ("tol", 0.5), ("samples", 0),
+                                          ("seed", -1), ("method", "qp"), ("xi", "one")])
+def test_impossible_options_are_refused(field, value):
+    from quantcorr.errors import OptionError
+
+    with pytest.raises(OptionError):
+        PolytopeLhsOptions(**{field: value})
+
+
+def test_cli_tol_nan_exits_2():
+    from click.testing import CliRunner
+
+    from quantcorr.cli.main import cli
+
+    res = CliRunner().invoke(cli, ["certify", "--solver", "polytope-lhs", "--state", "werner", "--measurements",
+                                   "pvm", "--tol", "nan"])
+    assert res.exit_code == 2 and "--tol" in res.output and "Traceback" not in res.output
+
+
+def test_progress_on_a_terminal_only(monkeypatch, capsys):
+    import sys
+
+    PolytopeLhs().critical_visibility(WERNER, PVM, PolytopeLhsOptions(**SMALL))
+    assert "polytope-lhs:" not in capsys.readouterr().err  # not a terminal: silent
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True, raising=False)
+    PolytopeLhs().critical_visibility(WERNER, PVM, PolytopeLhsOptions(**SMALL))
+    err = capsys.readouterr().err
+    assert "lower end: LHS model on 21 directions" in err and "upper end" in err
+
+
+def test_cutting_planes_tighten_the_upper_end(werner_pvm):
+    from quantcorr_sdp.directions import hull_inradius, refine_tangents, tangent_vertices
+
+    t = directions_from_spec("icosahedron")
+    tangents = np.vstack([t, -t])
+    vert = tangent_vertices(tangents)
+    assert hull_inradius(vert) >= 1 and len(vert) == 20  # the dodecahedron around the ball
+    finer = tangent_vertices(refine_tangents(tangents, lambda n: n[:, 2], 3))
+    assert hull_inradius(finer) >= 1 and np.max(finer[:, 2]) < np.max(vert[:, 2])
+    opts = PolytopeLhsOptions(**{**SMALL, "outer_rounds": 2, "outer_batch": 40})
+    res = PolytopeLhs().critical_visibility(WERNER, PVM, opts)
+    ineq = res.certificates["steering_inequality"]
+    assert 0.5 <= res.upper < werner_pvm.upper and certs.check_steering_certificate(ineq, WERNER)[0]
+    bad = copy.deepcopy(ineq)  # one half of a symmetric polytope: its symmetrisation would contain the ball
+    bad["outer_vertices"] = bad["outer_vertices"][bad["outer_vertices"][:, 2] > -0.2]
+    assert not certs.check_steering_certificate(bad, WERNER)[0]

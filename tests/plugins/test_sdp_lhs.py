@@ -21,7 +21,8 @@ from quantcorr.measurements import MeasurementSet, MeasurementSpace, POVM, measu
 from quantcorr.states import from_array, ghz, isotropic, product, werner  # noqa: E402
 from quantcorr.threshold import ThresholdResult, VisibilityFamily  # noqa: E402
 from quantcorr_sdp import sdp_core as core  # noqa: E402
-from quantcorr_sdp.lhs import SdpLhs, _program  # noqa: E402
+from quantcorr_sdp.lhs import SdpLhs  # noqa: E402
+from quantcorr_sdp.lhs_program import program as _program  # noqa: E402
 
 SOLVER = SdpLhs()
 
@@ -90,8 +91,10 @@ def test_dodecahedron_between_paulis_and_all_pvms():
 
 
 def test_no_steering_in_the_family():
+    """Issue 18 item 2: unsteerable at every v -> no estimate, lower = 1, an explicit message."""
     res = SOLVER.critical_visibility(VisibilityFamily(product(2)), measurements_from_spec("paulis", 2))
-    assert res.estimate == pytest.approx(1.0, abs=1e-6) and res.upper is None and "no steering" in res.message
+    assert res.estimate is None and res.upper is None and res.lower == 1.0
+    assert res.lower_rigor == "solver-tolerance" and "no threshold up to v=1" in res.message
 
 
 # ------------------------------------------------------------------ certify
@@ -118,7 +121,7 @@ def test_separable_unsteerable_with_zero_robustness():
     for state in (werner(0.3), product(2)):
         res = certify(state, "paulis")
         assert res.verdict == Verdict.UNSTEERABLE and res.rigor.value == "solver-tolerance"
-        assert res.quantities["steering_robustness"] < 1e-6 and res.quantities["steering_weight"] < 1e-6
+        assert res.quantities["generalized_robustness"] < 1e-6 and res.quantities["steering_weight"] < 1e-6
         data = res.certificate.data
         strat = core.strategy_matrix(1, 3, 2)[1][:, 0, :]
         assert np.array_equal(data["strategies"], strat) and data["residual"] < 1e-6
@@ -127,7 +130,7 @@ def test_separable_unsteerable_with_zero_robustness():
 
 def test_steerable_has_positive_quantities():
     res = certify(werner(0.9), "paulis")
-    assert res.verdict == Verdict.STEERABLE and res.value == res.quantities["steering_robustness"] > 0.1
+    assert res.verdict == Verdict.STEERABLE and res.value == res.quantities["generalized_robustness"] > 0.1
     assert 0 < res.quantities["steering_weight"] <= 1
     # the dual of the robustness SDP: value = 1 + robustness
     assert res.certificate.data["value"] == pytest.approx(1 + res.value, abs=1e-6)
