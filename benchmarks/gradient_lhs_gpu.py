@@ -1,7 +1,7 @@
 """Check the CUDA path of gradient-lhs and measure steps/s (run where a GPU is present).
 
 Usage: PYTHONPATH=.:plugins python3 benchmarks/gradient_lhs_gpu.py OUT.json STEPS CASE,CASE,...
-Each case trains STEPS steps (no early stop) on cuda (float64, float32) and on the CPU (float64)
+Each case trains STEPS steps (no early stop; QUANTCORR_THREADS sets torch's CPU threads, default 1) on cuda (float64, float32) and on the CPU (float64)
 and prints the quantities of the Result.
 """
 
@@ -16,7 +16,8 @@ import torch
 from quantcorr.certifier import SteeringTarget
 from quantcorr.measurements import measurements_from_spec
 from quantcorr.states import isotropic, werner
-from quantcorr_gradient.certifier import GradientLhs, GradientOptions
+from quantcorr_gradient.lhs import GradientLhs
+from quantcorr_gradient.options import GradientOptions
 
 CASES = [  # (label, state, measurements, options)
     ("werner-pvm", werner(0.45), "pvm", dict(hidden=64, batch=128)),
@@ -39,7 +40,7 @@ def main() -> None:
             for label, state, meas, kw in [c for c in CASES if c[0] in wanted]:
                 t0 = time.perf_counter()
                 opts = GradientOptions(steps=steps, patience=10**6, device=device, dtype=dtype, progress=False,
-                                       threads=1 if device == "cpu" else 0, test_batch=1000, **kw)
+                                       test_batch=1000, **kw)
                 target = SteeringTarget(state, measurements_from_spec(meas, state.dims[0]))
                 res = GradientLhs().certify(target, opts)
                 row = {"case": label, "device": device, "dtype": dtype, **kw, "verdict": res.verdict.value,

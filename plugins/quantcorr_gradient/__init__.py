@@ -1,8 +1,9 @@
-"""gradient-lhs: gradient-trained local-hidden-state models (REFERENCE.md section 2).
+"""gradient-lhs and gradient-lhv: gradient-trained local-hidden-state (REFERENCE.md section 2)
+and local-hidden-variable (section 7) models.
 
-Modules: `basis` (orthonormal polynomial features of POVM elements), `losses` (trace norms and
-the assemblage loss), `model` (the LHS model), `trainer` (a generic Adam trainer with
-checkpoints, reusable for an LHV model), `certifier` (the `GradientLhs` certifier), `scan`
-(critical visibility from a loss scan), `cli` (the `verify` command), `plugin` (hooks).
-torch is imported only inside these modules, never by `plugin` at import time.
+Shared rooms: `options` (options and resolved budgets), `storage` (safe checksummed files),
+`trainer` (Adam loop, plateau stop, checkpoints, exact resume), `session` (device/dtype, test
+batch, calibrated verdict), `fit` (threshold rule), `scan` (threshold scan), `cli` (`verify`).
+LHS: `basis`, `losses`, `lhs_model`, `lhs` (the `GradientLhs` certifier).
+torch is imported only by these modules, never by `plugin` at import time.
 """

@@ -93,7 +93,8 @@ def reference_directions(measurements: MeasurementSet | MeasurementSpace) -> np.
     return elems[keep] / tr[keep, None, None]
 
 
-def orthonormal_transform(measurements: MeasurementSet | MeasurementSpace, order: int) -> tuple[LegendreIndex, np.ndarray]:
+def orthonormal_transform(measurements: MeasurementSet | MeasurementSpace,
+                          order: int) -> tuple[LegendreIndex, np.ndarray]:
     """(gather plan, W) such that B = raw_features @ W is orthonormal for the family's directions."""
     d = measurements.dim
     index = LegendreIndex.build(d * d, order)
@@ -101,3 +102,20 @@ def orthonormal_transform(measurements: MeasurementSet | MeasurementSpace, order
     _, s, vt = np.linalg.svd(raw / np.sqrt(raw.shape[0]), full_matrices=False)
     keep = s > RTOL * s[0]
     return index, vt[keep].T / s[keep]
+
+
+def odd_sphere_basis(order: int) -> tuple[np.ndarray, np.ndarray]:
+    """(factors, W) of the odd polynomials of degree <= order on the unit sphere S^2: Legendre
+    monomials prod_j P_{k_j}(u_j) of odd total degree, orthonormalised by an SVD over a fixed
+    uniform sample of the sphere (B = raw @ W, E[B B^T] = I). Their span is that of the odd
+    spherical harmonics of degree <= order ((order + 1)(order + 2)/2 functions for odd order:
+    21 for order 5). `factors` indexes a table of P_k(u_j) at j*(order+1) + k, as `LegendreIndex`."""
+    index = LegendreIndex.build(3, order)
+    degree = [sum(k for _, k in mi) for mi in multi_indices(3, order)]
+    factors = index.factors[[i for i, deg in enumerate(degree) if deg % 2 == 1]]
+    u = np.random.default_rng(REFERENCE_SEED).normal(size=(REFERENCE_SIZE, 3))
+    u /= np.linalg.norm(u, axis=1, keepdims=True)
+    raw = np.prod(legendre_table_np(u, order)[..., factors], axis=-1)
+    _, s, vt = np.linalg.svd(raw / np.sqrt(raw.shape[0]), full_matrices=False)
+    keep = s > RTOL * s[0]
+    return factors, vt[keep].T / s[keep]

@@ -27,7 +27,6 @@ The LHS assemblage is sigma^LHS_{a|x} = mean_lambda p(a|x, lambda) sigma_lambda 
 from __future__ import annotations
 
 import math
-import os
 from pathlib import Path
 from typing import Any
 
@@ -36,14 +35,14 @@ import torch
 from torch import nn
 
 from quantcorr.errors import InputFileError
-from quantcorr.linalg import gell_mann, to_gell_mann
+from quantcorr.linalg import bloch_projectors, gell_mann, to_gell_mann
 from quantcorr.measurements import MeasurementSet, MeasurementSpace
 from quantcorr.states import State
 
+from . import storage
 from .basis import coordinate_scale, orthonormal_transform
 from .losses import assemblage_loss
 
-FORMAT = "quantcorr.gradient-lhs.model/2"  # /2: log-trace and context terms, features of M / tr M
 VALID = 1e-9  # an outcome whose element has trace below this is a zero-padded one
 
 
@@ -73,6 +72,27 @@ class LhsModel(nn.Module):
         self.c = nn.Parameter(torch.randn(hidden, n_basis, generator=generator, dtype=torch.float64)
                               / math.sqrt(n_basis))
         self.ctx = nn.Parameter(torch.zeros(hidden, n_basis, n_basis, dtype=torch.float64)) if context else None
+        odd = self._odd_projector() if d_a == 2 else (torch.zeros(0, dtype=torch.long),
+                                                      torch.zeros(0, 0, dtype=torch.float64),
+                                                      torch.zeros(n_basis, 0, dtype=torch.float64))
+        for name, t in zip(("odd_rows", "odd_map", "odd"), odd):
+            self.register_buffer(name, t, persistent=False)
+
+    def _odd_projector(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """For a qubit PVM {P_n, P_-n} the logit difference is (F(n) - F(-n)) c. Under n -> -n a raw
+        Legendre monomial changes sign iff its degree in the Bloch coordinates is odd, so
+        F(n) - F(-n) = raw_odd(n) (2 W_odd): only the odd monomials are needed. Returns (rows of
+        the odd monomials, P = 2 W_odd Q) with Q (n_basis, r) an orthonormal basis of the span of
+        the differences, so that the logit difference is (raw_odd(n) P)(Q^T c), r = the number of
+        odd spherical harmonics of degree <= D (21 for D = 5, against 36 basis functions)."""
+        degree_in_bloch = (self.factors % (self.order + 1)) * (self.factors >= self.order + 1)
+        odd_rows = torch.nonzero(degree_in_bloch.sum(1) % 2 == 1).flatten()
+        n = np.random.default_rng(7).normal(size=(2048, 3))
+        g = torch.as_tensor(to_gell_mann(bloch_projectors(n)), dtype=torch.float64)
+        diff = (self.features(g[:, 0:1]) - self.features(g[:, 1:2]))[:, 0]
+        _, sv, vt = torch.linalg.svd(diff, full_matrices=False)
+        q = vt[sv > 1e-9 * sv[0]].T.contiguous()
+        return odd_rows, 2 * self.w[odd_rows] @ q, q
 
     @classmethod
     def for_family(cls, measurements: MeasurementSet | MeasurementSpace, d_b: int, hidden: int, order: int,
@@ -108,8 +128,27 @@ class LhsModel(nn.Module):
         raw = table.index_select(-1, self.factors.flatten()).unflatten(-1, self.factors.shape).prod(-1)
         return raw @ self.w
 
+    def _is_qubit_pvm(self, g: torch.Tensor) -> bool:
+        """Every measurement in g is a rank-one qubit PVM {P_n, P_-n} (the fast path applies)."""
+        if self.ctx is not None or self.d_a != 2 or g.shape[-2] != 2 or self.odd.shape[1] == 0:
+            return False
+        tol = 1e-6 if g.dtype == torch.float32 else 1e-10
+        return bool(((g[:, :, 0] - 1).abs().max() < tol) and ((g[:, 0, 1:] + g[:, 1, 1:]).abs().max() < tol)
+                    and ((g[:, 0, 1:].square().sum(-1) - 1).abs().max() < 1e3 * tol))
+
+    def binary_probability(self, g: torch.Tensor) -> torch.Tensor:
+        """p(0|x, lambda) (n, hidden) for qubit PVMs: softmax over two outcomes = sigmoid of the logit
+        difference, computed on the odd subspace (the same model, ~3x less work than `probabilities`)."""
+        table = legendre_table(g[:, 0] / self.scale, self.order)  # trace 1: g is its own direction
+        factors = self.factors[self.odd_rows]
+        raw = table.index_select(-1, factors.flatten()).unflatten(-1, factors.shape).prod(-1)
+        return torch.sigmoid((raw @ self.odd_map) @ (self.c @ self.odd).T)
+
     def probabilities(self, g: torch.Tensor) -> torch.Tensor:
         """p(a|x, lambda): (n, outcomes, hidden), zero on padded outcomes."""
+        if self._is_qubit_pvm(g):
+            p0 = self.binary_probability(g)
+            return torch.stack((p0, 1 - p0), 1)
         trace = g[..., :1]
         valid = trace > VALID
         feats = self.features(g)
@@ -129,12 +168,24 @@ class LhsModel(nn.Module):
 
     def assemblage(self, g: torch.Tensor) -> torch.Tensor:
         """sigma^LHS coordinates (n, outcomes, d_B^2)."""
-        return self.probabilities(g) @ self.hidden_states() / self.hidden
+        hs = self.hidden_states()
+        if self._is_qubit_pvm(g):  # sigma_1 = mean hidden state - sigma_0
+            s0 = self.binary_probability(g) @ hs / self.hidden
+            return torch.stack((s0, hs.mean(0) - s0), 1)
+        return self.probabilities(g) @ hs / self.hidden
 
     def losses(self, g: torch.Tensor) -> torch.Tensor:
         """Per-measurement loss sum_a (1/2)||sigma^LHS_a - sigma^QM_a||_1, shape (n,)."""
         valid = (g[..., 0] > VALID).to(g.dtype)
         return assemblage_loss(self.assemblage(g), g @ self.target_map, valid, self.gm_b)
+
+    def product_losses(self, g: torch.Tensor) -> torch.Tensor:
+        """The loss of the product model sigma_{a|x} = tr(M_a rho_A) rho_B (one hidden state, the
+        exact marginals), shape (n,): the scale of the calibrated verdict (`session`)."""
+        valid = (g[..., 0] > VALID).to(g.dtype)
+        target = g @ self.target_map
+        product = target[..., :1] * target.sum(-2, keepdim=True)  # p(a|x) rho_B; coordinate 0 is the trace
+        return assemblage_loss(product, target, valid, self.gm_b)
 
     def forward(self, g: torch.Tensor) -> torch.Tensor:
         return self.losses(g)
@@ -180,6 +231,11 @@ class MeasurementSampler:
         if self._fixed is not None:
             return self._fixed
         self._generator.manual_seed(int(rng.integers(2**62)))
+        if self.measurements.kind == "pvm" and self.measurements.dim == 2:  # {P_u, P_-u}, u uniform on the sphere
+            u = torch.randn(n, 3, dtype=self.dtype, device=self.device, generator=self._generator)
+            u = u / u.norm(dim=-1, keepdim=True)
+            one = torch.ones(n, 1, dtype=self.dtype, device=self.device)
+            return torch.stack((torch.cat((one, u), -1), torch.cat((one, -u), -1)), 1)
         return self._rank_one_coords(self._vectors(n))
 
     def _vectors(self, n: int) -> torch.Tensor:
@@ -202,27 +258,26 @@ class MeasurementSampler:
 
 
 def save_model(model: LhsModel, path: str | Path, meta: dict[str, Any]) -> Path:
-    """Write the model (config, parameters, basis) atomically to a .pt file."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
+    """Write the model (config, float64 parameters, basis) as a checksummed `storage` file."""
     state = {k: v.detach().cpu().to(torch.float64) if v.is_floating_point() else v.detach().cpu()
              for k, v in model.state_dict().items()}
-    torch.save({"format": FORMAT, "config": model.config(), "state_dict": state, "meta": meta}, tmp)
-    os.replace(tmp, path)
-    return path
+    return storage.save(path, "lhs-model", {"config": model.config(), "state_dict": state, "meta": meta})
 
 
 def load_model(path: str | Path) -> tuple[LhsModel, dict[str, Any]]:
-    """(model in float64 on the CPU, meta) from a file written by `save_model`."""
-    try:
-        blob = torch.load(Path(path), map_location="cpu", weights_only=True)
-    except (OSError, RuntimeError, EOFError) as exc:
-        raise InputFileError(f"cannot read model file {path}: {exc}") from None
-    if not isinstance(blob, dict) or blob.get("format") != FORMAT:
-        raise InputFileError(f"{path} is not a gradient-lhs model file")
+    """(model in float64 on the CPU, meta) from a model file or a gradient-lhs training checkpoint."""
+    kind, blob = storage.load(path, ("lhs-model", "checkpoint"))
+    if kind == "checkpoint":
+        meta = blob.get("meta", {})
+        if meta.get("model") != "lhs":
+            raise InputFileError(f"{path} is a training checkpoint of another model ({meta.get('model')!r}), "
+                                 "not of a gradient-lhs model")
+        blob = {"config": meta["config"], "state_dict": blob["model"], "meta": meta}
     cfg, sd = blob["config"], blob["state_dict"]
-    model = LhsModel(cfg["d_a"], cfg["d_b"], cfg["hidden"], cfg["order"], sd["factors"].numpy(), sd["w"].numpy(),
-                     context=cfg["context"])
-    model.load_state_dict(sd)
+    try:
+        model = LhsModel(cfg["d_a"], cfg["d_b"], cfg["hidden"], cfg["order"], sd["factors"].numpy(),
+                         sd["w"].numpy(), context=cfg["context"])
+        model.load_state_dict({k: v.to(torch.float64) if v.is_floating_point() else v for k, v in sd.items()})
+    except (KeyError, TypeError, ValueError, RuntimeError) as exc:
+        raise InputFileError(f"{path}: inconsistent gradient-lhs model ({type(exc).__name__}: {exc})") from None
     return model, blob.get("meta", {})

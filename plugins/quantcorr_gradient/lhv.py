@@ -1,0 +1,247 @@
+"""The `gradient-lhv` certifier: train an LHV model (`lhv_model`) against a Bell scenario.
+
+Targets. A `Behaviour` p(a,b|x,y) (finite settings, two parties), or a state with one
+measurement family used by *every* party, the last one included (`--state S --measurements M`:
+here nobody is trusted): `pvm` for n qubits (continuous: Bloch directions), or a finite
+`MeasurementSet` (any dimension; the joint distribution is then a finite table). The verdict is
+"local" (rigor "numerical") by the calibrated rule of `session`: mean test total variation
+below 1 % of that of the product of the exact marginals (or `--tolerance`), else
+"inconclusive" (a trained model that fails proves nothing). Threshold scans use the shared
+`scan` and `fit` rule; finite tables can be cross-checked with `bell-lp` (the local-polytope LP).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+
+from quantcorr.certifier import Certificate, Certifier, Options, Result, Rigor, SteeringTarget, Target, Verdict
+from quantcorr.correlations import Behaviour
+from quantcorr.errors import ProblemTooLargeError, UnsupportedTargetError
+from quantcorr.measurements import MeasurementSet, MeasurementSpace
+from quantcorr.options import option
+
+from .options import MAX_HIDDEN, Budget, TrainingOptions
+
+if TYPE_CHECKING:
+    from quantcorr.threshold import ThresholdResult
+
+MAX_TABLE = 10**6  # entries of a finite joint distribution (settings x outcomes over all parties)
+MAX_WORK = 2 * 10**9  # hidden x (per-party directions x basis + tuples x outcomes) per step
+
+
+@dataclass
+class LhvOptions(TrainingOptions):
+    """gradient-lhv options."""
+
+    divergence: Literal["tv", "kl"] = option("tv", "training loss: total variation or KL(P_QM || P_model) (test "
+                                                   "losses and verdicts always use the total variation)")
+    batch: int = option(256, "measurement tuples per step (a grid: batch^(1/n) fresh directions per party)",
+                        ge=1, le=10**5)
+    hidden: int | None = option(None, "hidden variables (default: 1024 for qubit PVMs; for a finite table max(64, "
+                                      "2 x its entries) up to 1024)", ge=1, le=MAX_HIDDEN)
+    order: int | None = option(None, "order D of the odd spherical harmonics of the qubit responses (default 5)",
+                               ge=1, le=9)
+
+
+def lhv_budget(options: LhvOptions, table_size: int | None) -> Budget:
+    """Defaults: a finite table gets max(64, 2 * its size) hidden variables up to 1024 and 5000
+    steps; qubit PVMs 1024 hidden variables, order 5, 20000 steps (a cap; plateau stop)."""
+    o = options
+    if table_size is not None:
+        hidden, steps, patience = max(64, min(2 * table_size, 1024)), 5000, 100
+    else:
+        hidden, steps, patience = 1024, 20000, 500
+    return Budget(steps=o.steps or steps, hidden=o.hidden or hidden, order=o.order if o.order is not None else 5,
+                  patience=o.patience or patience, context=False)
+
+
+class LhvTask:
+    """One LHV problem (the `ScanTask` of `scan`): a base target and how to build the model."""
+
+    solver = "gradient-lhv"
+    classical = "local"
+    model_kind = "lhv-model"
+
+    def __init__(self, options: LhvOptions, n: int | None = None, sets: list[np.ndarray] | None = None,
+                 dims: tuple[int, ...] | None = None,
+                 table_shape: tuple[tuple[int, ...], tuple[int, ...]] | None = None, family: Any = None):
+        import torch
+
+        from .lhv_model import DirectionSampler, FullSampler
+        from .session import Session, resolve_device
+
+        self.options, self.n, self.sets, self.dims, self.family = options, n, sets, dims, family
+        self.table_shape = table_shape
+        size = int(np.prod(table_shape[0]) * np.prod(table_shape[1])) if table_shape else None
+        if size is not None and size > MAX_TABLE:
+            raise ProblemTooLargeError(f"joint distribution of {size} entries: above the limit of {MAX_TABLE}; use "
+                                       "fewer settings or parties")
+        self.budget = lhv_budget(options, size)
+        device, self.dtype = resolve_device(options)
+        if table_shape is None:
+            sampler: Any = DirectionSampler(n, self.dtype, device)
+            k = sampler.per_party(options.batch)
+            work = self.budget.hidden * (n * k * 21 + k**n * 2**n)
+            if work > MAX_WORK or 2**n * k**n > 10**7:
+                raise ProblemTooLargeError(f"{work:.3g} multiply-adds per step ({n} parties, {k} directions each): "
+                                           f"above the limit of {MAX_WORK:.0e}; use a smaller --batch or --hidden")
+        else:
+            sampler = FullSampler()
+        self.session = Session(sampler, self.budget, options, device)
+        self._torch = torch
+
+    def new_model(self):
+        from .lhv_model import QubitLhvModel, TableLhvModel
+
+        gen = self._torch.Generator().manual_seed(self.options.seed)
+        b = self.budget
+        if self.table_shape is None:
+            model = QubitLhvModel(self.n, b.hidden, b.order, gen)
+        else:
+            model = TableLhvModel(self.table_shape[0], self.table_shape[1], b.hidden, gen)
+        model.divergence = self.options.divergence
+        return model.to(device=self.session.device, dtype=self.dtype)
+
+    def set_target(self, model, target: Any) -> None:
+        """`target`: a density matrix (with the task's dims/sets) or a `Behaviour`."""
+        from .lhv_model import distribution_from_state
+
+        if isinstance(target, Behaviour):
+            model.set_distribution(np.asarray(target.p, dtype=float))  # p[x, y, a, b]
+        elif self.table_shape is None:
+            model.set_state(target)
+        else:
+            model.set_distribution(distribution_from_state(target, self.dims, self.sets))
+
+    def set_visibility(self, model, v: float) -> None:
+        t = self.family.at(v)
+        self.set_target(model, t if isinstance(t, Behaviour) else t.rho)
+
+    def save_model(self, model, path: str | Path, meta: dict[str, Any]) -> Path:
+        from .lhv_model import save_lhv_model
+
+        return save_lhv_model(model, path, meta)
+
+    def model_meta(self) -> dict[str, Any]:
+        b = self.budget
+        if self.table_shape is None:
+            config = {"kind": "qubit", "n": self.n, "hidden": b.hidden, "order": b.order}
+        else:
+            config = {"kind": "table", "settings": list(self.table_shape[0]), "outcomes": list(self.table_shape[1]),
+                      "hidden": b.hidden}
+        return {"model": "lhv", "config": config}
+
+
+def task_for(target: Any, options: LhvOptions, family: Any = None) -> LhvTask:
+    """The task of a target (or of a family's base with its measurements)."""
+    if isinstance(target, Behaviour):
+        return LhvTask(options, table_shape=(tuple(target.settings), tuple(target.outcomes)), family=family)
+    state, meas = target
+    limit = 8 if isinstance(meas, MeasurementSpace) else 6
+    if state.n_parties > limit:
+        raise ProblemTooLargeError(f"{state.n_parties} parties: above the limit of {limit} for gradient-lhv with "
+                                   f"'{meas.name}'; use fewer parties")
+    if isinstance(meas, MeasurementSpace):
+        if meas.kind != "pvm" or any(d != 2 for d in state.dims):
+            raise UnsupportedTargetError("gradient-lhv: continuous families only for qubit PVMs (--measurements pvm "
+                                         "on a state of qubits); use a finite measurement set otherwise")
+        return LhvTask(options, n=state.n_parties, family=family)
+    if any(d != meas.dim for d in state.dims):
+        raise UnsupportedTargetError(f"gradient-lhv: every party measures '{meas.name}' (dimension {meas.dim}), but "
+                                     f"the state has dimensions {state.dims}")
+    e = meas.elements
+    n = state.n_parties
+    return LhvTask(options, n=n, sets=[e] * n, dims=tuple(state.dims),
+                   table_shape=((e.shape[0],) * n, (e.shape[1],) * n), family=family)
+
+
+class GradientLhv(Certifier):
+    """Gradient-trained LHV models (AutoLHVs-style) for Bell scenarios (REFERENCE.md section 7)."""
+
+    name = "gradient-lhv"
+    questions = ("bell",)
+    requires = ("torch",)
+    rigor = Rigor.NUMERICAL.value
+    description = "gradient-trained local-hidden-variable model (von Selzam & Marquardt, AutoLHVs)"
+    Options = LhvOptions
+
+    @classmethod
+    def quick_options(cls) -> LhvOptions:
+        return LhvOptions(steps=300, hidden=64, batch=64, test_batch=400, patience=100, points=5)
+
+    def supports(self, target: Target) -> bool:
+        if isinstance(target, Behaviour):
+            return True
+        if not isinstance(target, SteeringTarget):
+            return False
+        m = target.measurements
+        if isinstance(m, MeasurementSpace):  # continuous: qubit PVMs only
+            return m.kind == "pvm" and all(d == 2 for d in target.state.dims)
+        return isinstance(m, MeasurementSet) and all(d == m.dim for d in target.state.dims)
+
+    def _certify(self, target: Target, options: Options) -> Result:
+        from . import storage
+        from .session import Threads
+
+        assert isinstance(options, LhvOptions)
+        with Threads():
+            if isinstance(target, Behaviour):
+                task, base = task_for(target, options), target
+            else:
+                assert isinstance(target, SteeringTarget)
+                task, base = task_for((target.state, target.measurements), options), target.state.rho
+            session = task.session
+            model = task.new_model()
+            task.set_target(model, base)
+            tol, prod = session.tolerance(model)
+            log = session.train(model, options.seed, tol, options.checkpoint, options.resume,
+                                description="gradient-lhv", meta=task.model_meta())
+            mean, worst = session.evaluate(model)
+        local, reason = session.judge(mean, tol, prod)
+        b = task.budget
+        meta = {"target": _describe(target), "loss_mean": mean, "loss_max": worst, "loss_product": prod,
+                "tolerance": tol, "steps_run": log.steps_run, "options": options.to_dict()}
+        path = task.save_model(model, options.model or storage.default_model_path(self.name), meta)
+        cert = Certificate("lhv-model", {**model.config(), "loss_mean": mean, "loss_max": worst, "tolerance": tol},
+                           f"trained LHV model ({b.hidden} hidden variables); reload with `quantcorr verify`", str(path))
+        msg = reason if local else reason + ": no LHV model found"
+        if log.stopped_early:
+            msg += f"; stopped early on a plateau after {log.steps_run} of {b.steps} steps"
+        return Result(self.name, "bell", Verdict.LOCAL if local else Verdict.INCONCLUSIVE,
+                      Rigor.NUMERICAL if local else None, value=mean,
+                      quantities={"loss_mean": mean, "loss_max": worst, "loss_product": prod, "tolerance": tol,
+                                  "steps_run": log.steps_run, "steps_per_s": round(log.steps_per_s, 1),
+                                  "budget": b.__dict__, "device": str(session.device)},
+                      certificate=cert, message=msg)
+
+    def critical_visibility(self, family: Any, measurements: Any = None,
+                            options: Options | None = None) -> "ThresholdResult":
+        from quantcorr.threshold import TargetFamily, VisibilityFamily
+
+        from .scan import scan_threshold
+        from .session import Threads
+
+        options = self.Options() if options is None else options
+        assert isinstance(options, LhvOptions)
+        with Threads():
+            if isinstance(family, TargetFamily) and family.kind == "behaviour":
+                task = task_for(family.base, options, family)
+                label = "behaviour"
+            elif isinstance(family, VisibilityFamily) and isinstance(measurements,
+                                                                     (MeasurementSet, MeasurementSpace)):
+                task = task_for((family.base, measurements), options, family)
+                label = measurements.name
+            else:
+                raise UnsupportedTargetError("gradient-lhv scans behaviour families or state families with one "
+                                             "measurement family for every party, not assemblages")
+            return scan_threshold(task, family, options, family.describe(), label)
+
+
+def _describe(target: Any) -> str:
+    if isinstance(target, SteeringTarget):
+        return f"{target.state.describe()} | {target.measurements.name} (every party)"
+    return "behaviour"

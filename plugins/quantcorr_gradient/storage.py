@@ -1,0 +1,159 @@
+"""Safe files for models, training checkpoints and scan checkpoints.
+
+Layout of every file this plugin writes:
+    MAGIC line, then one JSON header line {"format", "kind", "sha256", "bytes"}, then the payload:
+    a torch archive of the content (tensors, numbers, strings, lists and dicts only).
+Reading never runs code from the file. A file without the magic line is not unpickled at all:
+it is refused with an `InputFileError` that names what it looks like (a torch/zip archive, a
+Python pickle, JSON or text). The payload's SHA-256 must equal the header's (any byte zeroed or
+changed in the payload is caught; a damaged header does not parse), and only then is it read
+with `torch.load(weights_only=True)` and no extra allow-list (numpy RNG states are plain dicts
+of ints, so none is needed). A file of the wrong kind (a scan checkpoint given as a model, ...)
+is refused naming its kind. Writes are atomic (a uniquely named temporary file in the target
+directory, then `os.replace`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from quantcorr.errors import InputFileError
+
+MAGIC = b"quantcorr-gradient-file\n"
+FORMAT = 3
+KINDS = {"lhs-model": "gradient-lhs model", "lhv-model": "gradient-lhv model",
+         "checkpoint": "training checkpoint", "scan": "threshold-scan checkpoint"}
+
+
+def _first_line(exc: BaseException, limit: int = 160) -> str:
+    text = str(exc).strip().splitlines()
+    line = text[0] if text else type(exc).__name__
+    return line if len(line) <= limit else line[: limit - 3] + "..."
+
+
+def write_atomic(path: str | Path, data: bytes) -> Path:
+    """Write `data` to `path` through a unique temporary file in the same directory."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def save(path: str | Path, kind: str, content: dict[str, Any]) -> Path:
+    """Write `content` (CPU tensors and plain data) as a file of `kind`."""
+    assert kind in KINDS, kind
+    inner = io.BytesIO()
+    torch.save(content, inner)
+    data = inner.getvalue()
+    header = json.dumps({"format": FORMAT, "kind": kind, "sha256": hashlib.sha256(data).hexdigest(),
+                         "bytes": len(data)})
+    return write_atomic(path, MAGIC + header.encode() + b"\n" + data)
+
+
+def _looks_like(head: bytes) -> str:
+    if head.startswith(b"PK\x03\x04"):
+        return "a zip archive (e.g. a plain torch.save file)"
+    if head[:1] == b"\x80":
+        return "a Python pickle (not loaded: unpickling can run code)"
+    if head.lstrip()[:1] in (b"{", b"["):
+        return "a JSON file"
+    if head.startswith(b"\x93NUMPY"):
+        return "a numpy .npy file"
+    if not head:
+        return "an empty file"
+    try:
+        head.decode()
+        return "a text file"
+    except UnicodeDecodeError:
+        return "an unknown binary file"
+
+
+def kind_of(path: str | Path) -> str:
+    """The kind named in a file's header (not verified: `load` does that); InputFileError if the
+    file is not of this format."""
+    path = Path(path)
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(len(MAGIC) + 4096)
+    except OSError as exc:
+        raise InputFileError(f"cannot read {path}: {exc.strerror or exc}") from None
+    if not head.startswith(MAGIC):
+        raise InputFileError(f"{path} is {_looks_like(head[:16])}, not a gradient model or checkpoint")
+    try:
+        return str(json.loads(head[len(MAGIC):head.find(b"\n", len(MAGIC))].decode())["kind"])
+    except (ValueError, KeyError, TypeError, UnicodeDecodeError):
+        raise InputFileError(f"{path}: damaged header, the file is corrupted; refusing to use it") from None
+
+
+def load(path: str | Path, kinds: str | tuple[str, ...]) -> tuple[str, dict[str, Any]]:
+    """(kind, content) of a file whose kind is one of `kinds`; InputFileError for anything else."""
+    kinds = (kinds,) if isinstance(kinds, str) else kinds
+    path = Path(path)
+    wanted = " or ".join(KINDS[k] for k in kinds)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InputFileError(f"cannot read {path}: {exc.strerror or exc}") from None
+    if not raw.startswith(MAGIC):
+        raise InputFileError(f"{path} is {_looks_like(raw[:16])}, not a {wanted}")
+    head_end = raw.find(b"\n", len(MAGIC))
+    try:
+        header = json.loads(raw[len(MAGIC):head_end].decode())
+        fmt, kind, digest, size = header["format"], header["kind"], header["sha256"], header["bytes"]
+    except (ValueError, KeyError, TypeError, UnicodeDecodeError):
+        raise InputFileError(f"{path}: damaged header, the file is corrupted; refusing to use it") from None
+    if fmt != FORMAT:
+        raise InputFileError(f"{path} has format {fmt!r}, not {FORMAT} (written by another version of the "
+                             "gradient plugin; train it again)")
+    if kind not in KINDS:
+        raise InputFileError(f"{path}: unknown kind {kind!r} in a quantcorr gradient file")
+    if kind not in kinds:
+        raise InputFileError(f"{path} is a {KINDS[kind]}, not a {wanted}")
+    data = raw[head_end + 1:]
+    if len(data) != size or hashlib.sha256(data).hexdigest() != digest:
+        raise InputFileError(f"{path}: checksum mismatch, the {KINDS[kind]} is corrupted; refusing to use it")
+    try:
+        content = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
+    except Exception as exc:  # UnpicklingError for forbidden globals, RuntimeError, ...
+        raise InputFileError(f"{path}: refused the {KINDS[kind]} payload ({_first_line(exc)})") from None
+    if not isinstance(content, dict):
+        raise InputFileError(f"{path}: {KINDS[kind]} payload is not a dict")
+    return kind, content
+
+
+KEEP_MODELS = 20  # the model cache keeps the newest files only
+
+
+def model_cache_dir() -> Path:
+    """$QUANTCORR_CACHE/models, else $XDG_CACHE_HOME/quantcorr/models, else ~/.cache/quantcorr/models."""
+    root = os.environ.get("QUANTCORR_CACHE")
+    if root:
+        return Path(root) / "models"
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "quantcorr" / "models"
+
+
+def default_model_path(solver: str) -> Path:
+    """A new file in the model cache; the oldest files beyond the newest KEEP_MODELS are removed."""
+    import uuid
+
+    folder = model_cache_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    old = sorted(folder.glob("*.pt"), key=lambda p: p.stat().st_mtime)
+    for p in old[: max(len(old) - KEEP_MODELS + 1, 0)]:
+        p.unlink(missing_ok=True)
+    return folder / f"{solver}-{uuid.uuid4().hex[:12]}.pt"
