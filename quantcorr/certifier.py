@@ -24,7 +24,7 @@ from .errors import DimensionError, QuantcorrError, UnsupportedTargetError
 from .jsonio import from_jsonable, to_jsonable
 from .measurements import MeasurementSet, MeasurementSpace
 from .options import Options, option  # noqa: F401  (re-exported: plugins import them from here)
-from .registration import QUESTIONS
+from .registration import QUESTIONS  # noqa: F401  (re-exported)
 from .states import State
 
 if TYPE_CHECKING:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from quantcorr.certifier import Certificate, Certifier, Options, Result, Rigor, SteeringTarget, Target, Verdict
+from quantcorr.certifier import Certifier, Options, Result, Rigor, SteeringTarget, Target, Verdict
 from quantcorr.errors import ProblemTooLargeError, UnsupportedTargetError
 from quantcorr.measurements import MeasurementSet, MeasurementSpace
 
@@ -119,7 +119,7 @@ class GradientLhs(Certifier):
 
     def _certify(self, target: Target, options: Options) -> Result:
         from . import storage
-        from .session import Threads
+        from .session import Threads, trained_result
 
         assert isinstance(target, SteeringTarget) and isinstance(options, GradientOptions)
         with Threads():
@@ -137,18 +137,9 @@ class GradientLhs(Certifier):
                 "loss_max": worst, "loss_product": prod, "tolerance": tol, "steps_run": log.steps_run,
                 "options": options.to_dict()}
         path = task.save_model(model, options.model or storage.default_model_path(self.name), meta)
-        cert = Certificate("lhs-model", {**model.config(), "loss_mean": mean, "loss_max": worst, "tolerance": tol},
-                           f"trained LHS model ({b.hidden} hidden states, order {b.order}); reload with "
-                           "`quantcorr verify`", str(path))
-        msg = reason if unsteerable else reason + ": no LHS model found"
-        if log.stopped_early:
-            msg += f"; stopped early on a plateau after {log.steps_run} of {b.steps} steps"
-        return Result(self.name, "steering", Verdict.UNSTEERABLE if unsteerable else Verdict.INCONCLUSIVE,
-                      Rigor.NUMERICAL if unsteerable else None, value=mean,
-                      quantities={"loss_mean": mean, "loss_max": worst, "loss_product": prod, "tolerance": tol,
-                                  "steps_run": log.steps_run, "steps_per_s": round(log.steps_per_s, 1),
-                                  "budget": b.__dict__, "device": str(session.device)},
-                      certificate=cert, message=msg)
+        return trained_result(self.name, "steering", Verdict.UNSTEERABLE, unsteerable, reason, "lhs-model",
+                              f"LHS model ({b.hidden} hidden states, order {b.order})", model, path, log, b,
+                              (mean, worst, tol, prod), session.device)
 
     def critical_visibility(self, family: Any, measurements: Any = None,
                             options: Options | None = None) -> "ThresholdResult":

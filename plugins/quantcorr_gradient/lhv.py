@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
-from quantcorr.certifier import Certificate, Certifier, Options, Result, Rigor, SteeringTarget, Target, Verdict
+from quantcorr.certifier import Certifier, Options, Result, Rigor, SteeringTarget, Target, Verdict
 from quantcorr.correlations import Behaviour
 from quantcorr.errors import ProblemTooLargeError, UnsupportedTargetError
 from quantcorr.measurements import MeasurementSet, MeasurementSpace
@@ -185,7 +185,7 @@ class GradientLhv(Certifier):
 
     def _certify(self, target: Target, options: Options) -> Result:
         from . import storage
-        from .session import Threads
+        from .session import Threads, trained_result
 
         assert isinstance(options, LhvOptions)
         with Threads():
@@ -206,17 +206,9 @@ class GradientLhv(Certifier):
         meta = {"target": _describe(target), "loss_mean": mean, "loss_max": worst, "loss_product": prod,
                 "tolerance": tol, "steps_run": log.steps_run, "options": options.to_dict()}
         path = task.save_model(model, options.model or storage.default_model_path(self.name), meta)
-        cert = Certificate("lhv-model", {**model.config(), "loss_mean": mean, "loss_max": worst, "tolerance": tol},
-                           f"trained LHV model ({b.hidden} hidden variables); reload with `quantcorr verify`", str(path))
-        msg = reason if local else reason + ": no LHV model found"
-        if log.stopped_early:
-            msg += f"; stopped early on a plateau after {log.steps_run} of {b.steps} steps"
-        return Result(self.name, "bell", Verdict.LOCAL if local else Verdict.INCONCLUSIVE,
-                      Rigor.NUMERICAL if local else None, value=mean,
-                      quantities={"loss_mean": mean, "loss_max": worst, "loss_product": prod, "tolerance": tol,
-                                  "steps_run": log.steps_run, "steps_per_s": round(log.steps_per_s, 1),
-                                  "budget": b.__dict__, "device": str(session.device)},
-                      certificate=cert, message=msg)
+        return trained_result(self.name, "bell", Verdict.LOCAL, local, reason, "lhv-model",
+                              f"LHV model ({b.hidden} hidden variables)", model, path, log, b,
+                              (mean, worst, tol, prod), session.device)
 
     def critical_visibility(self, family: Any, measurements: Any = None,
                             options: Options | None = None) -> "ThresholdResult":

@@ -93,6 +93,27 @@ class Session:
         return False, f"mean test loss {mean:.3g} >= tolerance {tolerance:.3g}"
 
 
+def trained_result(solver: str, question: str, verdict: Any, claimed: bool, reason: str, kind: str, what: str,
+                   model: Any, path: Any, log: TrainLog, budget: Budget, losses: tuple[float, float, float, float],
+                   device: torch.device) -> Any:
+    """The Result of one trained model, shared by gradient-lhs and gradient-lhv: `verdict`
+    (unsteerable / local) with rigor "numerical" when `claimed`, else "inconclusive"; the
+    certificate is the saved model file. `losses` = (mean, max, tolerance, product-model loss)."""
+    from quantcorr.certifier import Certificate, Result, Rigor, Verdict
+
+    mean, worst, tol, prod = losses
+    cert = Certificate(kind, {**model.config(), "loss_mean": mean, "loss_max": worst, "tolerance": tol},
+                       f"trained {what}; reload with `quantcorr verify`", str(path))
+    msg = reason if claimed else f"{reason}: no {kind.split('-')[0].upper()} model found"
+    if log.stopped_early:
+        msg += f"; stopped early on a plateau after {log.steps_run} of {budget.steps} steps"
+    return Result(solver, question, verdict if claimed else Verdict.INCONCLUSIVE, Rigor.NUMERICAL if claimed else None,
+                  value=mean, quantities={"loss_mean": mean, "loss_max": worst, "loss_product": prod, "tolerance": tol,
+                                          "steps_run": log.steps_run, "steps_per_s": round(log.steps_per_s, 1),
+                                          "budget": budget.__dict__, "device": str(device)},
+                  certificate=cert, message=msg)
+
+
 class Threads:
     """Context manager setting torch's CPU thread count to the core's cap (`quantcorr --threads N`
     or $QUANTCORR_THREADS, default 1: fastest for these small tensors; 0 leaves torch alone)."""

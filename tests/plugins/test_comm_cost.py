@@ -166,7 +166,7 @@ def test_reduced_model_expands_to_a_full_hidden_variable_model():
     s1, s0 = sigma_of(werner(1.0), "paulis"), sigma_of(werner(0.0), "paulis")
     model = tbit.max_visibility(s1, s0, 1)
     lay, T, v = model.layout, model.states, model.v
-    m, o, d = s1.shape[0], s1.shape[1], s1.shape[-1]
+    m, o = s1.shape[0], s1.shape[1]
     out = np.zeros_like(s1)
     for p, f in enumerate(lay.messages):
         blocks = [np.flatnonzero((lay.block_partition == p) & (lay.block_message == k)) for k in range(f.max() + 1)]
