@@ -1,5 +1,5 @@
-"""Deterministic strategies and the exact (solver-independent) re-check of LHS-robustness
-inequalities.
+"""The exact (solver-independent) re-check of LHS-robustness inequalities. Strategies, values
+and floating-point margins are `quantcorr_sdp.sdp_core`'s, shared with sdp-lhs.
 
 Conventions: an assemblage of n steering parties has shape (m_1..m_n, o_1..o_n, dB, dB); its
 rows r = (x_1..x_n, a_1..a_n) in C order list `sigma.reshape(-1, dB, dB)`. A deterministic
@@ -17,39 +17,8 @@ once its range is recomputed here; the SDP only has to find a good F.
 
 from __future__ import annotations
 
-import itertools
-
 import numpy as np
-
-CERT_MARGIN = 1e-9  # relative floating-point margin of the exact re-check
-
-
-def shape_of(sigma: np.ndarray, n_parties: int) -> tuple[tuple[int, ...], tuple[int, ...], int]:
-    """(settings per party, outcomes per party, dB)."""
-    n = n_parties
-    return tuple(sigma.shape[:n]), tuple(sigma.shape[n:2 * n]), sigma.shape[-1]
-
-
-def n_strategies(settings: tuple[int, ...], outcomes: tuple[int, ...]) -> int:
-    return int(np.prod([o ** m for m, o in zip(settings, outcomes)], dtype=float))
-
-
-def strategy_matrix(settings: tuple[int, ...], outcomes: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
-    """(D, local): D (rows, strategies) for parties with their own setting/outcome counts;
-    `local[k]` lists party k's strategies (o_k^m_k, m_k). Strategies are products in C order."""
-    local = [np.array(list(itertools.product(range(o), repeat=m)), int).reshape(-1, m)
-             for m, o in zip(settings, outcomes)]
-    per_party = []
-    for (m, o), strat in zip(zip(settings, outcomes), local):
-        d_k = np.zeros((m, o, len(strat)))
-        d_k[np.arange(m)[:, None], strat.T, np.arange(len(strat))[None, :]] = 1.0
-        per_party.append(d_k)
-    n = len(settings)
-    letters = "abcdefghijkl"
-    xs, as_, ls = letters[:n], letters[n:2 * n], "opqrstuvwxyz"[:n]
-    spec = ",".join(f"{xs[k]}{as_[k]}{ls[k]}" for k in range(n)) + f"->{xs}{as_}{ls}"
-    D = np.einsum(spec, *per_party)
-    return D.reshape(int(np.prod(settings)) * int(np.prod(outcomes)), -1), local
+from quantcorr_sdp import sdp_core as core
 
 
 def setting_identity(sigma_shape: tuple[int, ...], n_parties: int) -> np.ndarray:
@@ -62,25 +31,13 @@ def setting_identity(sigma_shape: tuple[int, ...], n_parties: int) -> np.ndarray
 
 def lhs_range(F: np.ndarray, n_parties: int, D: np.ndarray | None = None) -> tuple[float, float]:
     """(g_min, g_max): extreme eigenvalues of sum_r D[r, lambda] F_r over every strategy."""
-    settings, outcomes, d = shape_of(F, n_parties)
+    settings, outcomes, d = core.shape_counts(F, n_parties)
     if D is None:
-        D, _ = strategy_matrix(settings, outcomes)
+        D, _ = core.strategy_matrix(n_parties, settings, outcomes)
     Fr = F.reshape(-1, d, d)
     Fr = 0.5 * (Fr + np.conj(np.swapaxes(Fr, -1, -2)))
     w = np.linalg.eigvalsh(np.einsum("rn,rij->nij", D, Fr))
     return float(w[:, 0].min()), float(w[:, -1].max())
-
-
-def value(F: np.ndarray, sigma: np.ndarray) -> float:
-    """sum_r tr(F_r sigma_r)."""
-    d = F.shape[-1]
-    return float(np.einsum("rij,rji->", F.reshape(-1, d, d), sigma.reshape(-1, d, d)).real)
-
-
-def margin(F: np.ndarray) -> float:
-    """A margin well above the floating error of `value` and `lhs_range`."""
-    d = F.shape[-1]
-    return CERT_MARGIN * max(1.0, float(np.linalg.norm(F.reshape(-1, d, d), ord=2, axis=(1, 2)).sum()))
 
 
 def certified_inequality(F: np.ndarray, sigma: np.ndarray, n_parties: int,
@@ -91,7 +48,7 @@ def certified_inequality(F: np.ndarray, sigma: np.ndarray, n_parties: int,
     F = np.asarray(F, complex)
     g_min, g_max = lhs_range(F, n_parties, D)
     width = g_max - g_min
-    if not np.isfinite(width) or width <= margin(F):  # F is a multiple of E: proves nothing
+    if not np.isfinite(width) or width <= core.violation_margin(F):  # F is a multiple of E: proves nothing
         Fn = setting_identity(sigma.shape, n_parties).copy()
     else:
         Fn = (2.0 * F - (g_max + g_min) * setting_identity(sigma.shape, n_parties)) / width
@@ -115,9 +72,9 @@ def check(F: np.ndarray, sigma: np.ndarray, n_parties: int, D: np.ndarray | None
     if F.shape != sigma.shape or not np.all(np.isfinite(F)):
         return bad
     g_min, g_max = lhs_range(F, n_parties, D)
-    eps = margin(F)
-    val = value(F, sigma)
-    t_e = value(setting_identity(sigma.shape, n_parties), sigma)  # 1 up to the assemblage's validation
+    eps = core.violation_margin(F)
+    val = core.inequality_value(F, sigma)
+    t_e = core.inequality_value(setting_identity(sigma.shape, n_parties), sigma)  # 1 up to the assemblage's validation
     nu = max(0.0, (val - g_max * t_e - 2.0 * eps) / max(g_max - g_min + 2.0 * eps, eps))
     valid = g_min >= -1.0 - eps and g_max <= 1.0 + eps
     if claimed_nu is not None and claimed_nu > nu + eps:

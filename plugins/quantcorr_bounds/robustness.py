@@ -49,7 +49,7 @@ class Robustness:
 
 def check_size(settings: tuple[int, ...], outcomes: tuple[int, ...], d: int) -> int:
     """Number of strategies; raises ProblemTooLargeError when the SDP would be too large."""
-    n = ineq.n_strategies(settings, outcomes)
+    n = core.n_strategies(len(settings), settings, outcomes)
     what = " x ".join(f"{o}^{m}" for m, o in zip(settings, outcomes))
     if n > MAX_STRATEGIES:
         raise ProblemTooLargeError(f"{n:.0f} deterministic strategies ({what}): above the limit of "
@@ -88,9 +88,9 @@ def program(D: np.ndarray, sigma: np.ndarray) -> tuple[core.ConeProgram, np.ndar
 def lhs_robustness(sigma: np.ndarray, n_parties: int, sdp_solver: str = "auto",
                    solver_tol: float = 1e-8) -> Robustness:
     """Solve the robustness SDP for sigma and re-check its dual inequality exactly."""
-    settings, outcomes, d = ineq.shape_of(sigma, n_parties)
+    settings, outcomes, d = core.shape_counts(sigma, n_parties)
     N = check_size(settings, outcomes, d)
-    D, _ = ineq.strategy_matrix(settings, outcomes)
+    D, _ = core.strategy_matrix(n_parties, settings, outcomes)
     prog, ind = program(D, sigma)
     sol = core.solve(prog, sdp_solver, solver_tol)
     n_var = len(prog.c)

@@ -21,6 +21,7 @@ from quantcorr.certifier import SteeringTarget
 from quantcorr.errors import UnsupportedTargetError
 from quantcorr.measurements import MeasurementSpace
 from quantcorr.threshold import ThresholdResult, VisibilityFamily
+from quantcorr_sdp import sdp_core as core
 
 from . import continuous, inequality, robustness, tbit
 
@@ -51,9 +52,9 @@ def upper_end(F_cert: dict, s1: np.ndarray, s0: np.ndarray, bits: int) -> tuple[
     """Smallest v in [0, 1] above which F certifies nu(v) > 2^bits - 1 (None if nowhere)."""
     F = F_cert["F"]
     g_min, g_max, eps = F_cert["lhs_min"], F_cert["lhs_max"], F_cert["margin"]
-    i0, i1 = inequality.value(F, s0), inequality.value(F, s1)
+    i0, i1 = core.inequality_value(F, s0), core.inequality_value(F, s1)
     E = inequality.setting_identity(s1.shape, 1)
-    j0, j1 = i0 - g_max * inequality.value(E, s0), i1 - g_max * inequality.value(E, s1)  # as in `check`
+    j0, j1 = i0 - g_max * core.inequality_value(E, s0), i1 - g_max * core.inequality_value(E, s1)  # as in `check`
     need = 2 * eps + (2**bits - 1) * (g_max - g_min + 2 * eps)
     upper = None
     if j1 > need and j1 > j0:
