@@ -20,6 +20,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .moments import Scenario
+from .solver_chain import solve_in_turn
 
 # SCS first: Clarabel's dense Hessian of a PSD cone of real side n costs O(n^6) per iteration and is
 # already ~10x slower than SCS for n = 64 (Pauli settings, dB = 2). Clarabel is the fallback when SCS
@@ -129,16 +130,7 @@ def solve(comp: Compiled, values: dict[str, np.ndarray], solver: str, tol: float
         comp.params[name].value = val
     attempts: list[str] = []
     fallback: SdpOutcome | None = None
-    for name in SOLVER_ORDER[solver]:
-        kwargs = ({"tol_gap_abs": tol, "tol_gap_rel": tol, "tol_feas": tol} if name == "CLARABEL"
-                  else {"eps_abs": tol, "eps_rel": tol, "max_iters": SCS_ITERS})
-        try:
-            comp.problem.solve(solver=name, **kwargs)
-        except cp.error.SolverError as exc:
-            attempts.append(f"{name.lower()}: {exc}")
-            continue
-        status = comp.problem.status
-        attempts.append(f"{name.lower()}: {status}")
+    for status in solve_in_turn(comp.problem, SOLVER_ORDER[solver], tol, SCS_ITERS, attempts):
         if status in ("optimal", "optimal_inaccurate"):
             Zr = comp.psd.dual_value
             Z = None if Zr is None else complex_dual(np.asarray(Zr), side)

@@ -20,8 +20,10 @@ import numpy as np
 
 from .moments import Scenario
 from .pseudo import register_response
+from .solver_chain import solve_in_turn
 
 SOLVER_ORDER = {"auto": ("CLARABEL", "SCS"), "clarabel": ("CLARABEL",), "scs": ("SCS",)}  # small cones here
+SCS_ITERS = 10_000
 
 
 def word_operators(scen: Scenario, measurements: tuple[np.ndarray, ...]) -> list[np.ndarray]:
@@ -129,17 +131,8 @@ class NegOutcome:
 def solve(comp: Compiled, values: dict[str, np.ndarray], solver: str, tol: float) -> NegOutcome:
     for name, val in values.items():
         comp.params[name].value = val
-    attempts = []
-    for name in SOLVER_ORDER[solver]:
-        kwargs = ({"tol_gap_abs": tol, "tol_gap_rel": tol, "tol_feas": tol} if name == "CLARABEL"
-                  else {"eps_abs": tol, "eps_rel": tol, "max_iters": 10_000})
-        try:
-            comp.problem.solve(solver=name, **kwargs)
-        except cp.error.SolverError as exc:
-            attempts.append(f"{name.lower()}: {exc}")
-            continue
-        status = comp.problem.status
-        attempts.append(f"{name.lower()}: {status}")
+    attempts: list[str] = []
+    for status in solve_in_turn(comp.problem, SOLVER_ORDER[solver], tol, SCS_ITERS, attempts):
         if status in ("optimal", "optimal_inaccurate"):
             return NegOutcome("optimal" if status == "optimal" else "inaccurate", float(comp.objective_var.value),
                               [np.asarray(p.value) for p in comp.P], attempts)
