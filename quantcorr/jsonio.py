@@ -49,19 +49,7 @@ def from_jsonable(obj: Any) -> Any:
 
 
 def write_json(path: str | Path, data: Any) -> None:
-    """Write atomically (a uniquely named temp file in the same directory + rename), so an
-    interrupted run never leaves half a file and concurrent writers never share a temp file."""
-    import os
-    import tempfile
+    """Write atomically (`fileio.write_atomic`): an interrupted run never leaves half a file."""
+    from .fileio import write_atomic
 
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    text = json.dumps(to_jsonable(data), indent=2)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(path, json.dumps(to_jsonable(data), indent=2).encode())

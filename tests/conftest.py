@@ -14,3 +14,11 @@ def fresh_registry():
     get_registry(reload=True)
     yield
     get_registry(reload=True)
+
+
+@pytest.fixture(scope="module")
+def registered():
+    """The registry rebuilt from the installed entry points (after tests that patched it)."""
+    from quantcorr.plugins import get_registry
+
+    get_registry(reload=True)

@@ -9,7 +9,7 @@ Python pickle, JSON or text). The payload's SHA-256 must equal the header's (any
 changed in the payload is caught; a damaged header does not parse), and only then is it read
 with `torch.load(weights_only=True)` and no extra allow-list (numpy RNG states are plain dicts
 of ints, so none is needed). A file of the wrong kind (a scan checkpoint given as a model, ...)
-is refused naming its kind. Writes are atomic (a uniquely named temporary file in the target
+is refused naming its kind. Writes are atomic (`quantcorr.fileio.write_atomic`: a unique temporary file in the target
 directory, then `os.replace`).
 """
 
@@ -19,13 +19,13 @@ import hashlib
 import io
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import torch
 
 from quantcorr.errors import InputFileError
+from quantcorr.fileio import write_atomic
 
 MAGIC = b"quantcorr-gradient-file\n"
 FORMAT = 3
@@ -37,21 +37,6 @@ def _first_line(exc: BaseException, limit: int = 160) -> str:
     text = str(exc).strip().splitlines()
     line = text[0] if text else type(exc).__name__
     return line if len(line) <= limit else line[: limit - 3] + "..."
-
-
-def write_atomic(path: str | Path, data: bytes) -> Path:
-    """Write `data` to `path` through a unique temporary file in the same directory."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
 
 
 def save(path: str | Path, kind: str, content: dict[str, Any]) -> Path:

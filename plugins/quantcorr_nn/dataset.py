@@ -14,6 +14,7 @@ atomically at the end (the parts folder is then removed).
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import zipfile
@@ -24,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from quantcorr.errors import InputFileError, OptionError, OutputPathError
+from quantcorr.fileio import write_atomic
 
 from .geometry import check_space
 from .labels import make_labeller
@@ -48,12 +50,11 @@ def check_output(path: str | Path, suffix: str, overwrite: bool = False) -> Path
     return path
 
 
-def save_npz(path: Path, arrays: dict[str, np.ndarray]) -> None:
-    """Write an .npz atomically (a temporary file, then rename)."""
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "wb") as fh:
-        np.savez_compressed(fh, **arrays)
-    os.replace(tmp, path)
+def save_npz(path: Path, arrays: dict[str, np.ndarray]) -> Path:
+    """Write an .npz atomically (`quantcorr.fileio.write_atomic`)."""
+    buf = io.BytesIO()
+    np.savez_compressed(buf, **arrays)
+    return write_atomic(path, buf.getvalue())
 
 
 def generate(out: str | Path, *, space: int, sampler: str, n: int, sigma: float = 1e-2, level: str = "1+AB",

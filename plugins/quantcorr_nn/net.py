@@ -12,8 +12,8 @@ torch.load(weights_only=True) and carry a sha256 checksum checked before use.
 
 from __future__ import annotations
 
+import io
 import json
-import os
 import time
 from pathlib import Path
 from typing import Any
@@ -23,6 +23,7 @@ import torch
 from torch import nn
 
 from quantcorr.errors import InputFileError, OptionError
+from quantcorr.fileio import write_atomic
 
 from .classifier import Classifier, checksum, verify_checksum
 from .features import features
@@ -86,10 +87,9 @@ class NetModel(Classifier):
                                 "n_in": self.net.layers[0].in_features}, sort_keys=True)
         tensors = self._tensors()
         digest = checksum(meta_json, {k: v.numpy() for k, v in tensors.items()})
-        tmp = path.with_name(path.name + ".tmp")
-        torch.save({"format": self.format, "meta": meta_json, "tensors": tensors, "checksum": digest}, tmp)
-        os.replace(tmp, path)
-        return path
+        buf = io.BytesIO()
+        torch.save({"format": self.format, "meta": meta_json, "tensors": tensors, "checksum": digest}, buf)
+        return write_atomic(path, buf.getvalue())
 
 
 def load_net(path: Path) -> NetModel:

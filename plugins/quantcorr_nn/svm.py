@@ -12,7 +12,6 @@ features). f > 0 means "quantum" (class 1), as in SVC.decision_function with cla
 from __future__ import annotations
 
 import json
-import os
 import zipfile
 import time
 from pathlib import Path
@@ -23,6 +22,7 @@ import numpy as np
 from quantcorr.errors import InputFileError
 
 from .classifier import Classifier, checksum, verify_checksum
+from .dataset import save_npz
 from .features import features
 
 FORMAT = "quantcorr-nn-svm-1"
@@ -57,11 +57,8 @@ class SvmModel(Classifier):
         path = Path(path)
         meta_json = json.dumps({**self.meta, "format": FORMAT}, sort_keys=True)
         arrays = self.arrays()
-        tmp = path.with_name(path.name + ".tmp")
-        with open(tmp, "wb") as fh:
-            np.savez_compressed(fh, meta=np.array(meta_json), checksum=np.array(checksum(meta_json, arrays)), **arrays)
-        os.replace(tmp, path)
-        return path
+        return save_npz(path, {"meta": np.array(meta_json), "checksum": np.array(checksum(meta_json, arrays)),
+                               **arrays})
 
 
 def load_svm(path: Path) -> SvmModel:

@@ -21,15 +21,6 @@ R = 2 ** -0.5
 TSIRELSON = Behaviour.from_chsh(np.array([0, 0, 0, 0, 1, 1, 1, -1]) * R)
 
 
-@pytest.fixture(scope="module")
-def registered():
-    """The registry as installed (the npa plugin is an entry point of this distribution)."""
-    import quantcorr.plugins as plugins
-
-    plugins.get_registry(reload=True)
-    yield
-
-
 def invoke(*args):
     return CliRunner().invoke(cli, [str(a) for a in args])
 
