@@ -1,12 +1,17 @@
 """Small file helpers: name tests that never raise (a long or odd command-line spec, e.g. a
 460-character `bloch:...` list, is simply not a file instead of an OSError "File name too
-long"), and the one atomic writer every output goes through."""
+long"), the one reader of `.npy` / `.json` inputs (never unpickling), and the one atomic writer
+every output goes through. numpy is imported inside functions: the CLI imports this module at
+start-up."""
 
 from __future__ import annotations
 
 import os
 import tempfile
 from pathlib import Path
+from typing import Any
+
+from .errors import InputFileError
 
 
 def write_atomic(path: str | Path, data: bytes) -> Path:
@@ -37,3 +42,23 @@ def exists(text: str | Path) -> bool:
         return Path(text).exists()
     except (OSError, ValueError):
         return False
+
+
+def read_npy_or_json(path: str | Path, what: str) -> Any:
+    """The array of a `.npy` file (pickles refused) or the document of a `.json` file; any
+    problem is a one-line InputFileError naming `what` ("assemblage", "operator", ...)."""
+    import json
+
+    import numpy as np
+
+    path = Path(path)
+    if not is_file(path):
+        raise InputFileError(f"{what} file not found: {path}")
+    try:
+        if path.suffix == ".npy":
+            return np.load(path, allow_pickle=False)
+        if path.suffix == ".json":
+            return json.loads(path.read_text())
+    except (OSError, ValueError, EOFError) as exc:
+        raise InputFileError(f"cannot read {what} file {path}: {str(exc).splitlines()[0]}") from None
+    raise InputFileError(f"{what} file {path}: expected a .npy or .json file")

@@ -15,7 +15,6 @@ Every problem is a one-line `QuantcorrError`; files are never unpickled.
 from __future__ import annotations
 
 import hashlib
-import json
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +22,7 @@ import numpy as np
 
 from .assemblage import Assemblage
 from .correlations import Behaviour
-from .fileio import exists
+from .fileio import exists, read_npy_or_json
 from .errors import DimensionError, InputFileError, UnknownNameError, ValidationError
 from .registration import NamedTarget
 from .validation import as_complex_array
@@ -37,20 +36,6 @@ def file_sha256(path: str | Path) -> str:
 
 def is_file_spec(spec: str) -> bool:
     return Path(spec).suffix in FILE_SUFFIXES or exists(spec)
-
-
-def _read(path: Path, what: str) -> Any:
-    """The array (.npy, no pickles) or JSON document at `path`."""
-    if not path.is_file():
-        raise InputFileError(f"{what} file not found: {path}")
-    try:
-        if path.suffix == ".npy":
-            return np.load(path, allow_pickle=False)
-        if path.suffix == ".json":
-            return json.loads(path.read_text())
-    except (OSError, ValueError, EOFError) as exc:
-        raise InputFileError(f"cannot read {what} file {path}: {str(exc).splitlines()[0]}") from None
-    raise InputFileError(f"{what} file {path}: expected a .npy or .json file")
 
 
 def _complex_entries(obj: Any, what: str) -> np.ndarray:
@@ -82,7 +67,7 @@ def load_assemblage(path: str | Path, require_psd: bool = True) -> Assemblage:
     """An assemblage from `.npy` or `.json` (see the module docstring)."""
     path = Path(path)
     what = f"assemblage file {path}"
-    data = _read(path, "assemblage")
+    data = read_npy_or_json(path, "assemblage")
     n = None
     if isinstance(data, np.ndarray):
         sigma = as_complex_array(data, what)
@@ -104,7 +89,7 @@ def load_assemblage(path: str | Path, require_psd: bool = True) -> Assemblage:
 def load_behaviour(path: str | Path) -> Behaviour:
     """A behaviour p[x, y, a, b] from `.npy` or `.json` ({"p": ...})."""
     path = Path(path)
-    data = _read(path, "behaviour")
+    data = read_npy_or_json(path, "behaviour")
     if isinstance(data, dict):
         if "p" not in data:
             raise InputFileError(f"behaviour file {path}: expected {{\"p\": [[[[...]]]]}} with axes (x, y, a, b)")

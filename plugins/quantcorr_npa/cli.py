@@ -18,12 +18,12 @@ from .levels import LEVELS
 
 def load_expression(spec: str):
     """The functional c[x, y, a, b] named by `spec` (chsh, i3322, .npy or .json file)."""
-    import json
     from pathlib import Path
 
     import numpy as np
 
     from quantcorr.errors import DimensionError, InputFileError
+    from quantcorr.fileio import read_npy_or_json
 
     from .functionals import chsh_functional, i3322_functional
 
@@ -33,19 +33,12 @@ def load_expression(spec: str):
     path = Path(spec)
     if not path.is_file():
         raise InputFileError(f"expression '{spec}': not chsh, i3322 or an existing .npy/.json file")
+    raw = read_npy_or_json(path, "expression")
     try:
-        if path.suffix == ".npy":
-            raw = np.load(path, allow_pickle=False)
-        elif path.suffix == ".json":
-            raw = json.loads(path.read_text())
-            if isinstance(raw, dict):
-                raw = raw["coefficients"]
-        else:
-            raise InputFileError(f"expression file '{spec}': expected .npy or .json")
+        if isinstance(raw, dict):
+            raw = raw["coefficients"]
         c = np.asarray(raw, dtype=float)
-    except InputFileError:
-        raise
-    except (OSError, ValueError, TypeError, KeyError) as exc:
+    except (ValueError, TypeError, KeyError) as exc:
         raise InputFileError(f"expression file '{spec}': cannot read a real array ({exc})") from None
     if c.ndim != 4 or min(c.shape) < 1:
         raise DimensionError(f"expression file '{spec}': expected an array c[x, y, a, b] (4 axes), got shape {c.shape}")

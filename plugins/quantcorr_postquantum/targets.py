@@ -17,13 +17,13 @@ v * sigma + (1 - v) * noise with the white noise of `Assemblage.white_noise_like
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
 
 from quantcorr.assemblage import Assemblage
 from quantcorr.errors import DimensionError, InputFileError, ValidationError
+from quantcorr.fileio import read_npy_or_json
 from quantcorr.measurements import MeasurementSet, measurements_from_spec
 from quantcorr.states import State, state_from_spec
 
@@ -94,16 +94,13 @@ def _infer_dims(D: int, spec: str, dims: tuple[int, ...]) -> tuple[int, ...]:
 
 def load_operator(path: str) -> np.ndarray:
     """A square complex matrix from .npy, or .json {"real": [[..]], "imag": [[..]]}."""
-    p = Path(path)
-    if not p.is_file():
-        raise InputFileError(f"operator file not found: {path}")
+    data = read_npy_or_json(path, "operator")
     try:
-        if p.suffix == ".json":
-            data = json.loads(p.read_text())
-            W = np.asarray(data["real"], float) + 1j * np.asarray(data.get("imag", 0.0), float)
+        if isinstance(data, np.ndarray):
+            W = np.asarray(data, complex)
         else:
-            W = np.asarray(np.load(p, allow_pickle=False), complex)
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+            W = np.asarray(data["real"], float) + 1j * np.asarray(data.get("imag", 0.0), float)
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise InputFileError(f"cannot read operator file {path}: {exc}") from None
     if W.ndim != 2 or W.shape[0] != W.shape[1] or not np.all(np.isfinite(W)):
         raise DimensionError(f"operator file {path}: expected a finite square matrix, got shape {W.shape}")
