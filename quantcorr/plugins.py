@@ -89,10 +89,11 @@ class Registry:
         self.targets: dict[str, dict[str, NamedTarget]] = {k: {} for k in TARGET_KINDS}
         self._classes: dict[str, type] = {}
         self._owner: dict[tuple[str, str], str] = {}
+        self._info_of: dict[str, PluginInfo] = {}  # pluggy registration name -> plugin
         core = PluginInfo("core", ", ".join(CORE_MODULES), CORE, _dist_version(CORE))
         self.plugins["core"] = core
-        for i, mod in enumerate(CORE_MODULES):
-            self._add_module(importlib.import_module(mod), core, f"core{i}" if i else "core")
+        for mod in CORE_MODULES:
+            self._add_module(importlib.import_module(mod), core, f"core:{mod}")
         for ep in _entry_points():
             info = PluginInfo(ep.name, ep.value, getattr(ep.dist, "name", None),
                               getattr(ep.dist, "version", None))
@@ -108,13 +109,12 @@ class Registry:
         self._call("register_targets", self._register_target)
 
     def _add_module(self, module: Any, info: PluginInfo, name: str) -> None:
+        self._info_of[name] = info
         try:
             self.pm.register(module, name=name)
         except Exception as exc:  # e.g. a hookimpl with an unknown name or signature
             self._fail(info, f"registration failed: {type(exc).__name__}: {exc}")
 
-    def _info(self, plugin_name: str) -> PluginInfo:
-        return self.plugins["core"] if plugin_name.startswith("core") else self.plugins[plugin_name]
 
     def _fail(self, info: PluginInfo, message: str) -> None:
         info.errors.append(message)
@@ -125,7 +125,7 @@ class Registry:
 
     def _call(self, hook: str, register_one) -> None:
         for impl in getattr(self.pm.hook, hook).get_hookimpls():
-            info = self._info(impl.plugin_name)
+            info = self._info_of[impl.plugin_name]
             try:
                 impl.function(register=lambda obj, _info=info: register_one(obj, _info))
             except PluginError as exc:
@@ -136,7 +136,7 @@ class Registry:
     def call_register_commands(self, cli: Any) -> None:
         """Let plugins add commands; a command name already taken is refused (the first stays)."""
         for impl in self.pm.hook.register_commands.get_hookimpls():
-            info = self._info(impl.plugin_name)
+            info = self._info_of[impl.plugin_name]
             before = dict(cli.commands)
             try:
                 impl.function(cli=cli)
@@ -187,8 +187,7 @@ class Registry:
         info.targets.append(f"{target.kind}:{target.name}")
 
     def plugin_of(self, kind: str, name: str) -> str | None:
-        owner = self._owner.get((kind, name))
-        return "core" if owner and owner.startswith("core") else owner
+        return self._owner.get((kind, name))
 
     def solver_ref(self, name: str) -> SolverRef:
         if name not in self.certifiers:
