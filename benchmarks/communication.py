@@ -50,7 +50,7 @@ def grid_table(cc: CommCost) -> tuple[list[str], list[dict]]:
              "|---|---|---|---|---|---|---|---|"]
     rows = []
     for p in problems():
-        fam, ms = p.family(), p.measurement_family()
+        fam, ms = p.threshold_args()
         for v in p.grid:
             res = cc.certify(SteeringTarget(fam.at(v), ms))
             q = res.quantities
@@ -66,7 +66,7 @@ def threshold_table(cc: CommCost) -> tuple[list[str], list[dict]]:
              "model states | time (s) |", "|---|---|---|---|---|---|"]
     rows = []
     for p in problems():
-        fam, ms = p.family(), p.measurement_family()
+        fam, ms = p.threshold_args()
         for bits in (0, 1, 2):
             thr = cc.critical_visibility(fam, ms, CommCostOptions(bits=bits))
             rows.append({"problem": p.name, "bits": bits, "lower": thr.lower, "upper": thr.upper,

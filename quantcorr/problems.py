@@ -7,6 +7,7 @@ reference values and citations are those of REFERENCE.md.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from math import sqrt
 from typing import TYPE_CHECKING, Any, Callable
 
@@ -64,7 +65,12 @@ class Problem:
         return out
 
     def threshold_args(self) -> tuple["Family", Any]:
-        """(family, measurements) for `Certifier.critical_visibility`."""
+        """(family, measurements) for `Certifier.critical_visibility`, built once per problem
+        (a named target may be costly to build, and a bench asks for it at every cell)."""
+        return self._threshold_args
+
+    @cached_property
+    def _threshold_args(self) -> tuple["Family", Any]:
         from .target_spec import TargetSpec
 
         return TargetSpec.from_problem(self).family(window=self.window)
@@ -73,15 +79,7 @@ class Problem:
         """The target at visibility v (what a bench cell certifies)."""
         from .threshold import target_at
 
-        family, measurements = self.threshold_args()
-        return target_at(family, measurements, v)
-
-    def family(self) -> Any:
-        """The family alone (state problems: the `VisibilityFamily`)."""
-        return self.threshold_args()[0]
-
-    def measurement_family(self) -> Any:
-        return self.threshold_args()[1]
+        return target_at(*self.threshold_args(), v)
 
     def to_json(self) -> dict:
         return {"name": self.name, **self.spec(), "params": self.params, "question": self.question,
