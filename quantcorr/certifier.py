@@ -114,17 +114,6 @@ def measurements_name(measurements: Any) -> str:
 Target = Union[SteeringTarget, Assemblage, Behaviour]
 
 
-def target_kind(target: Any) -> str:
-    """"state" (a SteeringTarget), "assemblage", "behaviour", or the type's name."""
-    if isinstance(target, SteeringTarget):
-        return "state"
-    if isinstance(target, Assemblage):
-        return "assemblage"
-    if isinstance(target, Behaviour):
-        return "behaviour"
-    return type(target).__name__
-
-
 def unsupported_message(solver: str, target: Any) -> str:
     """"solver X does not support T; solvers that do: ..." (one line)."""
     msg = f"solver '{solver}' does not support {describe_target(target)}"

@@ -16,7 +16,6 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import os
 import zipfile
 import shutil
 from pathlib import Path
@@ -35,18 +34,21 @@ FORMAT = "quantcorr-nn-dataset-1"
 PAIR_KEYS = ("u", "lam", "lam_ns")  # per direction; pair_dir (int) maps pairs to directions
 
 
-def check_output(path: str | Path, suffix: str, overwrite: bool = False) -> Path:
-    """The output path, refused before any work if it cannot be written."""
+def check_output(path: str | Path, suffix: str, overwrite: bool = False, inputs: tuple = ()) -> Path:
+    """The output path, refused before any work if it cannot be written: the core checks
+    (a directory, unwritable, one of the `inputs`), then this plugin's suffix, no silent
+    overwrite, and an existing folder."""
+    from quantcorr.cli.paths import check_output as check_writable
+
     path = Path(path)
     if path.suffix != suffix:
         raise OutputPathError(f"{path}: the output must end in {suffix}")
-    if path.is_dir():
-        raise OutputPathError(f"{path} is a directory")
+    check_writable(str(path), [str(p) for p in inputs], "output")
     if path.exists() and not overwrite:
         raise OutputPathError(f"{path} exists; use --overwrite to replace it")
     parent = path.parent if str(path.parent) else Path(".")
-    if not parent.is_dir() or not os.access(parent, os.W_OK):
-        raise OutputPathError(f"{path}: folder {parent} does not exist or is not writable")
+    if not parent.is_dir():
+        raise OutputPathError(f"{path}: folder {parent} does not exist")
     return path
 
 

@@ -35,8 +35,8 @@ def train(kind: str, data_paths: str | Path | list, out: str | Path, *, features
     if kind not in MODELS:
         raise OptionError(f"--model must be one of {', '.join(MODELS)}, got {kind!r}")
     parse_spec(features)
-    out = check_output(out, SUFFIX[kind], overwrite)
     paths = [data_paths] if isinstance(data_paths, (str, Path)) else list(data_paths)
+    out = check_output(out, SUFFIX[kind], overwrite, inputs=tuple(paths))
     sets = [load_dataset(p) for p in paths]
     metas = [d["meta"] for d in sets]
     if len({(m["space"], m["level"]) for m in metas}) != 1:

@@ -37,10 +37,6 @@ def write_json_output(path: str, data: dict) -> None:
         write_json(path, data)
 
 
-TARGET_HELP = ("exactly one target: --state S --measurements M [--bob-measurements B], --assemblage SPEC, "
-               "or --behaviour SPEC")
-
-
 def target_options(f):
     """The target options shared by certify and threshold (exactly one target per call)."""
     opts = [
@@ -178,9 +174,6 @@ def threshold(ctx: click.Context, solver: str, state, params, measurements, bob_
         from ..plotting import plot_threshold
 
         plot_threshold(result, plot_path)
-
-
-TARGET_KINDS_OF = {"SteeringTarget": "state", "Assemblage": "assemblage", "Behaviour": "behaviour"}
 
 
 def _target_kinds(name: str) -> str:

@@ -312,3 +312,15 @@ def test_cuda_request_without_cuda_is_refused(trained, tmp_path):
     r = CliRunner().invoke(cli, ["learn", "train", "--model", "nn", "--data", str(d / "u.npz"), "--device", "cuda",
                                  "--out", str(tmp_path / "m.pt"), "--no-progress"])
     assert r.exit_code == 2 and "no CUDA device" in r.output
+
+
+def test_train_refuses_to_write_its_model_over_its_data(tmp_path):
+    from quantcorr_nn import dataset as ds
+    from quantcorr_nn.train import train
+
+    data = tmp_path / "d.npz"
+    ds.generate(data, space=4, sampler="uniform", n=200, seed=1)
+    before = data.read_bytes()
+    with pytest.raises(OutputPathError, match="input"):
+        train("svm", data, data, overwrite=True)
+    assert data.read_bytes() == before
