@@ -139,7 +139,8 @@ class Npa(Certifier):
         else:
             message = message or f"Q_{options.level} is an outer approximation: v* bounds the quantum threshold " \
                                  f"from above; the lower end is open"
-        return ThresholdResult(NAME, label, "", v, lower, upper, f"one SDP (NPA level {options.level})",
+        estimate = min(max(v, lower if lower is not None else v), upper if upper is not None else v)  # in the bracket
+        return ThresholdResult(NAME, label, "", estimate, lower, upper, f"one SDP (NPA level {options.level})",
                                "certified" if lower is not None else None,
                                "certified" if upper is not None else None,
                                [{"v": v, "verdict": f"boundary of Q_{options.level}"}], cert,
