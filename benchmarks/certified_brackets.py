@@ -1,7 +1,8 @@
 """Certified brackets of the Werner threshold for all PVMs / all POVMs (solver polytope-lhs).
 
     .venv/bin/python benchmarks/certified_brackets.py [--kinds pvm,povm] [--max-rows N | --rows I,J]
-                                                      [--fine 0,1] [--compare] [--out F]
+                                                      [--fine 0,1,2] [--compare] [--symmetry auto|off|both]
+                                                      [--out F]
 
 Writes benchmarks/results/certified.json (one row per polytope, certificates left out) and prints
 the markdown table of benchmarks/certified.md. Rows run one after the other, one process.
@@ -31,9 +32,11 @@ CONFIGS = [
     ("geodesic-162", "geodesic-162", "geodesic-42", "geodesic-642", "lp"),
     ("geodesic-642", "geodesic-162", "geodesic-162", "geodesic-642", "lp"),
 ]
-# --fine, PVMs only: the previous finest row, then the configuration that reaches width <= 0.002
+# --fine, PVMs only: the previous finest row; the default sets when the LPs have the icosahedral
+# symmetry (polytope_symmetry); a finer one
 FINE = [("geodesic-642", "geodesic-642", "geodesic-162", "geodesic-2562", "lp"),
-        ("geodesic:12", "geodesic-642", "geodesic-162", "geodesic:32", "lp")]
+        ("geodesic:16", "geodesic:16", "geodesic-642", "geodesic-642", "lp"),
+        ("geodesic:20", "geodesic:20", "geodesic-642", "geodesic-2562", "lp")]
 OUT = Path(__file__).parent / "results" / "certified.json"
 
 
@@ -50,19 +53,23 @@ def previous_release():
         polytope_lp._solve_highspy, polytope.SKIP_EQUIVALENT_LPS = saved
 
 
-def run(kinds: list[str], configs: list[tuple], fine: list[tuple], compare: bool = False) -> list[dict]:
+def run(kinds: list[str], configs: list[tuple], fine: list[tuple], compare: bool = False,
+        symmetry: tuple[str, ...] = ("auto",)) -> list[dict]:
     family = VisibilityFamily(werner(1.0))
     rows = []
     jobs = [(kind, cfg) for kind in kinds for cfg in configs] + [("pvm", f) for f in fine]
-    jobs = [(kind, cfg, ver) for kind, cfg in jobs for ver in (("before", "after") if compare else ("after",))]
-    for kind, (poly, hidden, upper, outer, method), ver in jobs:
-        opts = PolytopeLhsOptions(polytope=poly, hidden=hidden, upper_polytope=upper, outer=outer, method=method)
+    jobs = [(kind, cfg, ver, sym) for kind, cfg in jobs for sym in symmetry
+            for ver in (("before", "after") if compare else ("after",))]
+    for kind, (poly, hidden, upper, outer, method), ver, sym in jobs:
+        opts = PolytopeLhsOptions(polytope=poly, hidden=hidden, upper_polytope=upper, outer=outer, method=method,
+                                  symmetry=sym)
         start, cpu = time.perf_counter(), time.process_time()
         with previous_release() if ver == "before" else contextlib.nullcontext():
             res = PolytopeLhs().critical_visibility(family, MeasurementSpace(kind, 2), opts)
         wall, cpu = time.perf_counter() - start, time.process_time() - cpu
         q = res.quantities
-        rows.append({"version": ver, "measurements": kind, "polytope": poly, "m": q["n_directions"],
+        rows.append({"version": ver if sym == "auto" else f"{ver}, symmetry off", "symmetry": sym,
+                     "symmetry_order": q.get("symmetry_order_lower"), "measurements": kind, "polytope": poly, "m": q["n_directions"],
                      "r": q["shrinking_factor"],
                      "method": method, "hidden": hidden if method == "lp" else f"2^{q['n_directions']}",
                      "upper_polytope": upper, "m_upper": q["n_directions_upper"], "outer": outer,
@@ -73,9 +80,9 @@ def run(kinds: list[str], configs: list[tuple], fine: list[tuple], compare: bool
                      "skipped_lps": q.get("skipped_lps", []), "message": res.message,
                      "command": (f"quantcorr threshold --solver polytope-lhs --state werner --measurements {kind} "
                                  f"--polytope {poly} --hidden {hidden} --upper-polytope {upper} --outer {outer}"
-                                 f" --method {method}")})
+                                 f" --method {method} --symmetry {sym}")})
         r = rows[-1]
-        print(f"{ver:6s} {kind:4s} {poly:18s} m={r['m']:4d} lower={r['lower']:.6f} upper={r['upper']:.6f} "
+        print(f"{ver:6s} sym={sym:4s} {kind:4s} {poly:18s} m={r['m']:4d} lower={r['lower']:.6f} upper={r['upper']:.6f} "
               f"width={r['width']:.6f} cpu={cpu:.1f}s wall={wall:.1f}s", flush=True)
     return rows
 
@@ -105,9 +112,12 @@ def main() -> None:
     ap.add_argument("--fine", default="", help="comma-separated indices into FINE (PVM rows), e.g. 0,1")
     ap.add_argument("--out", default=str(OUT), help="JSON output file")
     ap.add_argument("--compare", action="store_true", help="run every row with the previous LP route too")
+    ap.add_argument("--symmetry", default="auto", choices=("auto", "off", "both"),
+                    help="symmetry reduction of the LPs (both: every row with and without)")
     args = ap.parse_args()
     picked = [CONFIGS[int(i)] for i in args.rows.split(",") if i] if args.rows else CONFIGS[:args.max_rows]
-    rows = run(args.kinds.split(","), picked, [FINE[int(i)] for i in args.fine.split(",") if i], args.compare)
+    sym = ("off", "auto") if args.symmetry == "both" else (args.symmetry,)
+    rows = run(args.kinds.split(","), picked, [FINE[int(i)] for i in args.fine.split(",") if i], args.compare, sym)
     write_json(Path(args.out), {"benchmark": "certified brackets, Werner state", "machine": platform.platform(),
                      "python": platform.python_version(), "rows": rows})
     print(markdown(rows))

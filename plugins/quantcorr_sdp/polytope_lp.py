@@ -148,35 +148,39 @@ def _solve_highspy(c, a_eq, b_eq, a_ub, upper, tol: float, time_limit: float | N
     return np.asarray(sol.col_value), np.asarray(sol.row_dual)[: len(b_eq)]
 
 
-def solve_hidden_state_lp(target: AffineAssemblage, hidden: np.ndarray, v_max: float = 1.0,
-                          tol: float = 1e-9, time_limit: float | None = None) -> LpSolution:
-    """Maximise v in [0, v_max] such that target(v) has a model on the hidden states `hidden`
-    (N, dB^2) Gell-Mann coordinates. HiGHS interior point without crossover (LPs of at most
-    HIGHSPY_MAX_COLUMNS columns), else or if that fails scipy's HiGHS interior point, then dual
-    simplex. Raises RuntimeError when none reaches an optimum."""
-    m, d2 = target.first0.shape
-    n = hidden.shape[0]
-    n_q = m * n
-    c, a_eq, b_eq, a_ub, upper = _lp_arrays(target, hidden, v_max)
+def solve_lp_arrays(c, a_eq, b_eq, a_ub, upper, tol: float = 1e-9,
+                    time_limit: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """min c.x s.t. a_eq x = b_eq, a_ub x <= 0, 0 <= x <= upper: (x, equality-row duals). HiGHS
+    interior point without crossover (LPs of at most HIGHSPY_MAX_COLUMNS columns), else or if
+    that fails scipy's HiGHS interior point, then dual simplex. RuntimeError when none succeeds."""
     found = None
     if len(c) <= HIGHSPY_MAX_COLUMNS:
         found = _solve_highspy(c, a_eq, b_eq, a_ub, upper, tol, time_limit)
-    if found is None:
-        from scipy.optimize import linprog
+    if found is not None:
+        return found
+    from scipy.optimize import linprog
 
-        options = {"primal_feasibility_tolerance": tol, "dual_feasibility_tolerance": tol, "presolve": True}
-        if time_limit is not None:
-            options["time_limit"] = float(time_limit)
-        bounds = np.stack([np.zeros(len(c)), upper], axis=1)
-        for method in ("highs-ipm", "highs"):
-            res = linprog(c, A_ub=a_ub, b_ub=np.zeros(n_q), A_eq=a_eq, b_eq=b_eq, bounds=bounds,
-                          method=method, options=options)
-            if res.status == 0 and res.x is not None:
-                break
-        else:
-            raise RuntimeError(f"HiGHS did not solve the hidden-state LP: {res.message}")
-        found = res.x, np.asarray(res.eqlin.marginals)
-    x, duals = found
+    options = {"primal_feasibility_tolerance": tol, "dual_feasibility_tolerance": tol, "presolve": True}
+    if time_limit is not None:
+        options["time_limit"] = float(time_limit)
+    bounds = np.stack([np.zeros(len(c)), upper], axis=1)
+    ub = {} if a_ub.shape[0] == 0 else {"A_ub": a_ub, "b_ub": np.zeros(a_ub.shape[0])}
+    for method in ("highs-ipm", "highs"):
+        res = linprog(c, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method=method, options=options, **ub)
+        if res.status == 0 and res.x is not None:
+            return res.x, np.asarray(res.eqlin.marginals)
+    raise RuntimeError(f"HiGHS did not solve the hidden-state LP: {res.message}")
+
+
+def solve_hidden_state_lp(target: AffineAssemblage, hidden: np.ndarray, v_max: float = 1.0,
+                          tol: float = 1e-9, time_limit: float | None = None) -> LpSolution:
+    """Maximise v in [0, v_max] such that target(v) has a model on the hidden states `hidden`
+    (N, dB^2) Gell-Mann coordinates (solved by `solve_lp_arrays`). Raises RuntimeError when no
+    route reaches an optimum."""
+    m, d2 = target.first0.shape
+    n = hidden.shape[0]
+    n_q = m * n
+    x, duals = solve_lp_arrays(*_lp_arrays(target, hidden, v_max), tol, time_limit)
     return LpSolution(float(x[-1]), np.clip(x[n_q:n_q + n], 0.0, None), np.clip(x[:n_q].reshape(m, n), 0.0, None),
                       duals[:m * d2].reshape(m, d2), duals[m * d2:])
 

@@ -214,10 +214,20 @@ def test_family_without_threshold():
 
 
 def test_default_polytope_by_trusted_dimension():
+    from quantcorr.states import isotropic
+
     opts = PolytopeLhsOptions()
-    specs = [PolytopeLhs._polytope_spec(opts, d) for d in (2, 3, 4)]
-    assert specs == ["geodesic-642", "geodesic-162", "geodesic-42"]
-    assert PolytopeLhs._polytope_spec(PolytopeLhsOptions(polytope="cube"), 3) == "cube"
+    resolved = [PolytopeLhs.resolved(opts, VisibilityFamily(s)) for s in
+                (partially_entangled(np.pi / 8), isotropic(3), isotropic(4))]
+    assert [o.polytope for o in resolved] == ["geodesic-642", "geodesic-162", "geodesic-42"]
+    assert [o.upper_polytope for o in resolved] == ["geodesic-162", "icosahedron", "icosahedron"]
+    assert PolytopeLhs.resolved(PolytopeLhsOptions(polytope="cube"), VisibilityFamily(isotropic(3))).polytope == "cube"
+    # the icosahedral symmetry of Werner's LPs buys finer default sets; --symmetry off keeps the plain ones
+    sym = PolytopeLhs.resolved(opts, WERNER)
+    assert (sym.polytope, sym.hidden, sym.upper_polytope) == ("geodesic:16", "geodesic:16", "geodesic-642")
+    plain = PolytopeLhs.resolved(PolytopeLhsOptions(symmetry="off"), WERNER)
+    assert (plain.polytope, plain.hidden, plain.upper_polytope) == ("geodesic-642", "geodesic-162", "geodesic-162")
+    assert PolytopeLhs.resolved(PolytopeLhsOptions(hidden="geodesic-42"), WERNER).hidden == "geodesic-42"
 
 
 @pytest.mark.parametrize("field, value", [("tol", float("nan")), ("tol", 0.0), ("tol", 0.5), ("samples", 0),
