@@ -126,12 +126,14 @@ def tangent_vertices(tangents: np.ndarray) -> np.ndarray:
     return eq[:, :3] / (-eq[:, 3:4]) / SHRINK
 
 
-def refine_tangents(tangents: np.ndarray, score, batch: int, maps: np.ndarray | None = None) -> np.ndarray:
+def refine_tangents(tangents: np.ndarray, score, batch: int, maps: np.ndarray | None = None,
+                    vertices: np.ndarray | None = None) -> np.ndarray:
     """Cutting planes: add the tangent planes at +-(direction of) the `batch` vertices of
     `tangent_vertices(tangents)` where score(vertices) is largest (kept centrally symmetric).
     `maps` (K, 3, 3): also add their images, so a polytope invariant under a group of maps under
-    which the score is invariant stays invariant (its maxima come in whole orbits)."""
-    vert = tangent_vertices(tangents)
+    which the score is invariant stays invariant (its maxima come in whole orbits). `vertices`:
+    `tangent_vertices(tangents)` when the caller already has them."""
+    vert = tangent_vertices(tangents) if vertices is None else vertices
     top = vert[np.argsort(score(vert))[-batch:]]
     new = top / np.linalg.norm(top, axis=1, keepdims=True)
     if maps is not None:

@@ -297,11 +297,14 @@ class PolytopeLhs(Certifier):
             target = AffineAssemblage(to_gell_mann(t0[:, 0]), to_gell_mann(t1[:, 0]),
                                       to_gell_mann(t0[0].sum(0)), to_gell_mann(t1[0].sum(0)))
             sol, _ = _solve_lp(target, u, hidden, v_max, opts, info, "symmetry_order_lower")
-            keep = sol.p > 0
+            keep = sol.p > 0 if sol.orbits is None else np.ones(len(sol.p), bool)
             states = from_gell_mann(hidden[keep])
             model = {"v_solver": sol.v, "weights": sol.p[keep],
-                     "responses": np.clip(sol.q[:, keep] / sol.p[keep], 0.0, 1.0),
                      "hidden_states": 0.5 * (states + np.conj(np.swapaxes(states, -1, -2)))}
+            if sol.orbits is None:
+                model["responses"] = np.clip(sol.q[:, keep] / sol.p[keep], 0.0, 1.0)
+            else:  # compact: one response per orbit of (hidden state, direction) and the group's generators
+                model["orbit_responses"] = sol.orbits
             info["n_hidden"] = len(hidden)
         info[f"v_solver_{mode}"] = model["v_solver"]
         v_c, cert = certs.certify_lhs_model(model, family, mode, xi, u)
@@ -382,9 +385,9 @@ class PolytopeLhs(Certifier):
                 tangents = refine_tangents(tangents, lambda n: certs.outer_values(F, n), opts.outer_batch, maps)
             vert = tangent_vertices(tangents)
         best = (certs.outer_lhs_bound(F, vert), vert)
-        last = np.inf
+        last, cand = np.inf, None  # None: the polar vertices of the tangents are not computed yet
         for _ in range(opts.bound_rounds):
-            tangents = refine_tangents(tangents, lambda n: certs.outer_values(F, n), opts.outer_batch, maps)
+            tangents = refine_tangents(tangents, lambda n: certs.outer_values(F, n), opts.outer_batch, maps, cand)
             cand = tangent_vertices(tangents)
             bound = certs.outer_lhs_bound(F, cand)
             if bound < best[0]:

@@ -22,7 +22,10 @@ pi(s_x|x), state rho0 + c (S + sum_y D_{s_y|y}), D_{a|y} = (R_{a|y} - pi(a|y) S)
 response a = s_x. Its states are PSD whenever c K <= lambda_min(rho0) with
     K = ||S|| + sum_y max_a ||D_{a|y}||   (operator norms).
 So v_c is certified when c <= lambda_min(rho0) / K; the solver takes half of that, the re-check
-recomputes everything from the state and the stored model. Float64 rounding in the re-check
+recomputes everything from the state and the stored model. A model found on the orbits of a
+symmetry group stores one response per orbit and the group's generators ("orbit_responses"); the
+re-check expands it (`polytope_symmetry.expand_responses`) and trusts nothing of the expansion:
+wrong generators or values give a model that fails the residual check. Float64 rounding in the re-check
 (~1e-15) is far below the margins used (hidden Bloch vectors are shrunk by 1e-9).
 
 Steering side. F_{a|x} with LHS bound beta >= sum tr(F sigma^LHS) for every LHS assemblage on the
@@ -70,7 +73,18 @@ def shrunk_assemblage(rho: np.ndarray, d_b: int, directions: np.ndarray, mode: s
 
 def lhs_model_residual(model: dict[str, Any], target: np.ndarray) -> tuple[np.ndarray, str]:
     """Residual target - L of the stored model, and "" or why the model is not a valid LHS model."""
-    w, resp, states = (np.asarray(model[k]) for k in ("weights", "responses", "hidden_states"))
+    w, states = np.asarray(model["weights"]), np.asarray(model["hidden_states"])
+    if "orbit_responses" in model:  # stored per orbit of a symmetry group: expand, then check as usual
+        from .polytope_symmetry import expand_responses
+
+        try:
+            resp = expand_responses(model["orbit_responses"], target.shape[0])
+        except (ValueError, KeyError, IndexError) as exc:
+            return target, f"orbit-form responses cannot be expanded: {exc}"
+    else:
+        resp = np.asarray(model["responses"])
+    if resp.shape != (target.shape[0], len(w)):
+        return target, f"responses of shape {resp.shape} for {target.shape[0]} settings and {len(w)} hidden states"
     if np.any(w < 0) or np.any(resp < 0) or np.any(resp > 1):
         return target, "negative weight or response outside [0, 1]"
     if np.max(np.abs(states - np.conj(np.swapaxes(states, -1, -2)))) > 0:
@@ -153,10 +167,20 @@ def functional_to_operators(f: np.ndarray) -> np.ndarray:
 
 
 def outer_values(F: np.ndarray, points: np.ndarray) -> np.ndarray:
-    """sum_x max_a tr(F_{a|x} (I + n.sigma)/2) at every point n (qubit Bob; convex in n)."""
-    g = np.hstack([np.ones((len(points), 1)), points])
-    ops = 0.5 * np.einsum("nk,kij->nij", g, gell_mann(2))  # G = (I, X, Y, Z) for d = 2
-    return np.real(np.einsum("xaij,nji->nxa", F, ops)).max(-1).sum(-1)
+    """sum_x max_a tr(F_{a|x} (I + n.sigma)/2) at every point n (qubit Bob; convex in n).
+
+    tr(F_{a|x} (I + n.sigma)/2) = c_{xa} . (1, n) with real c_{xa,k} = Re tr(F_{a|x} G_k)/2,
+    G = (I, X, Y, Z): one real matrix product, in chunks of points."""
+    coef = 0.5 * np.real(np.einsum("xaij,kji->kxa", F, gell_mann(2)))  # (4, m, o)
+    m, o = coef.shape[1:]
+    coef = coef.reshape(4, m * o)
+    out = np.empty(len(points))
+    for start in range(0, len(points), 4096):
+        p = points[start:start + 4096]
+        vals = (coef[0] + p @ coef[1:]).reshape(len(p), m, o)
+        out[start:start + 4096] = vals.max(axis=2).sum(axis=1) if o > 2 else \
+            np.maximum(vals[..., 0], vals[..., 1]).sum(axis=1)
+    return out
 
 
 def outer_lhs_bound(F: np.ndarray, vertices: np.ndarray) -> float:

@@ -55,13 +55,16 @@ class AffineAssemblage:
 @dataclass
 class LpSolution:
     """Optimum of the hidden-state LP: visibility `v`, weights `p` (N,), `q` (m, N), and the dual
-    values of the element rows (m, dB^2) and of the marginal rows (dB^2,)."""
+    values of the element rows (m, dB^2) and of the marginal rows (dB^2,). `orbits`: for a
+    solution on the orbits of a symmetry group (`polytope_symmetry`), the compact form of the
+    responses ({"generators": ..., "values": ...}), else None."""
 
     v: float
     p: np.ndarray
     q: np.ndarray
     dual_first: np.ndarray
     dual_marg: np.ndarray
+    orbits: dict | None = None
 
 
 #: Largest LP (columns) sent to highspy's interior point without crossover: measured 3x faster than

@@ -168,8 +168,9 @@ class _Layout:
     n_p: int
 
 
-def _layout(group: LpGroup) -> _Layout:
-    pd, ph = group.dirs, group.hidden
+def _layout(pd: np.ndarray, ph: np.ndarray) -> _Layout:
+    """Orbit bookkeeping for a group given by all its permutations (K, 2m) and (K, N); it depends
+    only on the group as a set (not on the order of its elements)."""
     n_d, n = pd.shape[1], ph.shape[1]
     orbit_rep = pd.min(axis=0)                      # min over the group = orbit representative
     reps = np.unique(orbit_rep)
@@ -183,7 +184,7 @@ def _layout(group: LpGroup) -> _Layout:
         q_index[r] = offset + compact
         offset += len(uniq)
         # Q(lambda, g r) = Q(g^-1 lambda, r) for every group element g
-        for k in range(group.order):
+        for k in range(len(pd)):
             d = pd[k, r]
             if q_index[d, 0] < 0:
                 q_index[d] = q_index[r][inv_h[k]]
@@ -199,7 +200,7 @@ def solve_symmetric_lp(target: AffineAssemblage, hidden: np.ndarray, group: LpGr
     assemblage). Raises RuntimeError when HiGHS reaches no optimum."""
     m = target.n_settings
     sig, marg = signed_targets(target)
-    lay = _layout(group)
+    lay = _layout(group.dirs, group.hidden)
     n_var = lay.n_q + lay.n_p + 1
     rows, cols, vals = [], [], []
     # (1) sum_lambda Q(lambda, r) h_lambda = g(sigma_{+|r}(v)) for every representative r
@@ -245,7 +246,12 @@ def solve_symmetric_lp(target: AffineAssemblage, hidden: np.ndarray, group: LpGr
     p = w[lay.p_index]
     q = z[lay.q_index[:m]]
     dual_first, dual_marg = _averaged_duals(group, lay.reps, duals[:n_el].reshape(-1, 4), duals[n_el:n_el + 4], m)
-    return LpSolution(float(x[-1]), p, np.minimum(q, p[None]), dual_first, dual_marg)
+    w_of_z = np.zeros(lay.n_q)
+    w_of_z[lay.q_index[:m].reshape(-1)] = np.broadcast_to(p[None], (m, len(p))).reshape(-1)
+    values = np.clip(np.divide(z, w_of_z, out=np.zeros_like(z), where=w_of_z > 0), 0.0, 1.0)
+    gen_d, gen_h = generators(group)
+    return LpSolution(float(x[-1]), p, np.minimum(q, p[None]), dual_first, dual_marg,
+                      {"generators_directions": gen_d, "generators_hidden": gen_h, "values": values})
 
 
 def _averaged_duals(group: LpGroup, reps: np.ndarray, y_reps: np.ndarray, y_marg: np.ndarray,
@@ -260,3 +266,59 @@ def _averaged_duals(group: LpGroup, reps: np.ndarray, y_reps: np.ndarray, y_marg
     coef /= group.order
     c_marg = (inv_t @ y_marg).mean(axis=0)
     return coef[:m] - coef[m:], c_marg + coef[m:].sum(axis=0)
+
+
+def generators(group: LpGroup) -> tuple[np.ndarray, np.ndarray]:
+    """A few elements (as permutations of the signed directions and of the hidden states) that
+    generate the group: what a certificate stores instead of all K elements."""
+    chosen: list[int] = []
+    have = 1
+    for k in range(group.order):
+        if have == group.order:
+            break
+        trial = closure(group.dirs[chosen + [k]], group.hidden[chosen + [k]])
+        if len(trial[0]) > have:
+            chosen.append(k)
+            have = len(trial[0])
+    return group.dirs[chosen], group.hidden[chosen]
+
+
+def closure(gen_dirs: np.ndarray, gen_hidden: np.ndarray, limit: int = 10_000) -> tuple[np.ndarray, np.ndarray]:
+    """All products of the generator permutations (K, 2m) and (K, N), identity included. Raises
+    ValueError for arrays that are not permutations or a group larger than `limit`."""
+    gd, gh = np.asarray(gen_dirs, dtype=np.int64), np.asarray(gen_hidden, dtype=np.int64)
+    n_d, n = gd.shape[1], gh.shape[1]
+    for g in (*gd, *gh):
+        if not np.array_equal(np.sort(g), np.arange(len(g))):
+            raise ValueError("a symmetry generator is not a permutation")
+    elems = [np.concatenate([np.arange(n_d), np.arange(n)])]
+    gens = [np.concatenate([a, b]) for a, b in zip(gd, gh)]
+    seen = {elems[0].tobytes()}
+    frontier = list(elems)
+    while frontier:
+        new = []
+        for e in frontier:
+            for g in gens:
+                prod = np.concatenate([g[:n_d][e[:n_d]], g[n_d:][e[n_d:]]])
+                key = prod.tobytes()
+                if key not in seen:
+                    seen.add(key)
+                    new.append(prod)
+        elems.extend(new)
+        frontier = new
+        if len(elems) > limit:
+            raise ValueError(f"the symmetry generators give more than {limit} elements")
+    arr = np.array(elems)
+    return arr[:, :n_d], arr[:, n_d:]
+
+
+def expand_responses(orbits: dict, m: int) -> np.ndarray:
+    """Responses (m, N) of a model stored in orbit form: value of the orbit of (lambda, +u_x)."""
+    pd, ph = closure(orbits["generators_directions"], orbits["generators_hidden"])
+    values = np.asarray(orbits["values"], float)
+    if pd.shape[1] != 2 * m:
+        raise ValueError("symmetry generators do not act on the certificate's directions")
+    lay = _layout(pd, ph)
+    if lay.n_q != len(values):
+        raise ValueError(f"{len(values)} orbit values for {lay.n_q} orbits")
+    return values[lay.q_index[:m]]

@@ -1,6 +1,8 @@
 """Symmetry reduction of the polytope-lhs LPs: same optimum as the full LP, groups found only
 where the state and the direction sets share them, and the brackets unchanged."""
 
+import copy
+
 import numpy as np
 import pytest
 
@@ -106,3 +108,27 @@ def test_werner_bracket_is_unchanged_by_the_reduction():
     assert on.lower == pytest.approx(off.lower, abs=1e-8)
     assert on.upper == pytest.approx(off.upper, abs=1e-6)
     assert on.lower < 0.5 < on.upper
+
+
+def test_orbit_form_certificate_is_compact_rechecked_and_perturbations_are_rejected():
+    small = dict(polytope="geodesic-42", hidden="geodesic-162", upper_polytope="icosahedron",
+                 outer="geodesic-42", bound_rounds=2)
+    fam = VisibilityFamily(werner(1.0))
+    res = PolytopeLhs().critical_visibility(fam, MeasurementSpace("pvm", 2), PolytopeLhsOptions(**small))
+    cert = res.certificates["lhs_model"]
+    orbits = cert["orbit_responses"]
+    assert "responses" not in cert and len(orbits["values"]) < 21 * 162 / 10  # about 1/120 of the table
+    assert len(orbits["generators_directions"]) <= 4
+    assert certs.check_lhs_certificate(cert, fam)[0]
+    bad = copy.deepcopy(cert)
+    bad["orbit_responses"]["values"][0] = 1.0 - bad["orbit_responses"]["values"][0]  # flip one orbit's response
+    assert not certs.check_lhs_certificate(bad, fam)[0]
+    bad = copy.deepcopy(cert)
+    gen = bad["orbit_responses"]["generators_hidden"]
+    gen[0][[0, 1]] = gen[0][[1, 0]]  # a generator that is not a symmetry: wrong orbits, wrong model
+    assert not certs.check_lhs_certificate(bad, fam)[0]
+    bad = copy.deepcopy(cert)
+    gen = bad["orbit_responses"]["generators_directions"]
+    gen[0][0] = gen[0][1]  # a repeated index: not a permutation any more
+    ok, why = certs.check_lhs_certificate(bad, fam)
+    assert not ok and "cannot be expanded" in why
