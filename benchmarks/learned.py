@@ -1,15 +1,19 @@
 """Reproduce every row of benchmarks/learned.md: learned classifiers of the quantum set (CHSH).
 
-    OMP_NUM_THREADS=1 python benchmarks/learned.py            # full run (1e4-2e4 points per set)
+    OMP_NUM_THREADS=1 python benchmarks/learned.py            # full run (1e4-8e4 points per set)
     OMP_NUM_THREADS=1 python benchmarks/learned.py --quick    # CI size (a minute or two)
+    OMP_NUM_THREADS=1 python benchmarks/learned.py --rows gauge8,gauge8-c --work DIR   # some rows
 
 Each row trains one model with `quantcorr learn train` semantics on the 70% training split of
 its datasets (seeded), then scores it on (a) an independent uniform test set of its space (40000
 points in full mode: global accuracy, balanced accuracy, the "always quantum" baseline) and (b) an
 independent boundary-pair test set (spread accuracy at sigma = 1e-2 and 1e-3, pairs
 (1 -+ sigma) lambda* u from the same directions). Labels: exact TLM in space 4, the NPA
-set Q_{1+AB} (quantcorr_npa.batched) in space 8. Results go to benchmarks/results/learned.json
-(or learned_quick.json) and a markdown table is printed.
+set Q_{1+AB} (quantcorr_npa.batched) in space 8. Gauge rows regress the gap between the
+closed-form Q_1 and Q_{1+AB} (symmetric unless the row says otherwise); the curved set `c` holds
+only the rays the exact shortcuts leave open. Results go to benchmarks/results/learned.json (or
+learned_quick.json; a run with --rows replaces those rows and keeps the others) and a markdown
+table is printed.
 """
 
 from __future__ import annotations
@@ -28,9 +32,11 @@ from quantcorr_nn.dataset import generate
 from quantcorr_nn.evaluate import evaluate
 from quantcorr_nn.train import train
 
-SIZES = {"full": {"uniform": 20000, "boundary": 10000, "test": 4000, "test_uniform": 40000, "epochs": 200,
-                  "cv_max": 3000},
-         "quick": {"uniform": 4000, "boundary": 2000, "test": 1000, "test_uniform": 2000, "epochs": 40, "cv_max": 1000}}
+SIZES = {"full": {"uniform": 20000, "boundary": 10000, "curved": 80000, "test": 4000, "test_uniform": 40000,
+                  "epochs": 200, "cv_max": 3000},
+         "quick": {"uniform": 4000, "boundary": 2000, "curved": 2000, "test": 1000, "test_uniform": 2000, "epochs": 40,
+                   "cv_max": 1000}}
+BIG = (128, 64, 16)
 
 # (row id, space, model, features, training sets, extra training options)
 ROWS = [
@@ -39,7 +45,6 @@ ROWS = [
     ("nn4-raw", 4, "nn", "raw", ("u",), {}),
     ("nn4-tlm", 4, "nn", "raw,tlm", ("u",), {}),
     ("nn4-tlm-bd", 4, "nn", "raw,tlm", ("u", "b"), {}),
-    ("gauge4", 4, "gauge", "raw,tlm", ("b",), {}),
     ("svm8-raw", 8, "svm", "raw", ("u",), {}),
     ("svm8-tlm", 8, "svm", "raw,tlm", ("u",), {}),
     ("nn8-raw", 8, "nn", "raw", ("u",), {}),
@@ -49,27 +54,34 @@ ROWS = [
     ("nn8-tlm-bd", 8, "nn", "raw,tlm", ("u", "b"), {}),
     ("nn8-tlm-all", 8, "nn", "raw,tlm", ("u", "w", "bal", "b"), {}),
     ("svm8-rules", 8, "svm", "raw,tlm", ("u",), {"exact_rules": True}),
+    ("svm8-rules-bd", 8, "svm", "raw,tlm", ("u", "b"), {"exact_rules": True}),
     ("nn8-rules-bd", 8, "nn", "raw,tlm", ("u", "b"), {"exact_rules": True}),
-    ("gauge8", 8, "gauge", "raw,tlm", ("b",), {}),
-    ("gauge8-rules", 8, "gauge", "raw,tlm", ("b",), {"exact_rules": True}),
+    ("gauge8-nosym", 8, "gauge", "raw,tlm", ("b",), {"symmetry": False}),
+    ("gauge8", 8, "gauge", "raw", ("b",), {}),
+    ("gauge8-tlm", 8, "gauge", "raw,tlm", ("b",), {}),
+    ("gauge8-big", 8, "gauge", "raw", ("b",), {"hidden": BIG}),
+    ("gauge8-c", 8, "gauge", "raw", ("c",), {"hidden": BIG, "epochs": 60}),
+    ("gauge8-c-rules", 8, "gauge", "raw", ("c",), {"hidden": BIG, "epochs": 60, "exact_rules": True}),
 ]
+# (key, sampler, size key, seed offset): training sets u, b, c (curved rays), bal, w; test sets t, v
+SETS = (("u", "uniform", "uniform", 10), ("b", "boundary", "boundary", 20), ("t", "boundary", "test", 30),
+        ("v", "uniform", "test_uniform", 40), ("bal", "balanced", "boundary", 50), ("w", "uniform", "uniform", 60),
+        ("c", "curved", "curved", 70))
 
 
-def datasets(work: Path, size: dict, spaces: set[int]) -> tuple[dict, dict]:
-    """Generate (or reuse) the training sets (u uniform, b boundary pairs, bal balanced, w a second
-    uniform set) and the test sets (t boundary pairs, v uniform) of each space."""
+def datasets(work: Path, size: dict, rows: list) -> tuple[dict, dict]:
+    """Generate (or reuse) the training sets the rows use (u uniform, b boundary pairs, c curved
+    rays, bal balanced, w a second uniform set) and the test sets (t boundary pairs, v uniform) of
+    each space. Curved sets are written in chunks of 4000 points."""
+    need = {(key, row[1]) for row in rows for key in (*row[4], "t", "v")}
     paths, times = {}, {}
-    for space in sorted(spaces):
-        for key, sampler, n, seed in (("u", "uniform", size["uniform"], 10 + space),
-                                      ("b", "boundary", size["boundary"], 20 + space),
-                                      ("t", "boundary", size["test"], 30 + space),
-                                      ("v", "uniform", size["test_uniform"], 40 + space),
-                                      ("bal", "balanced", size["boundary"], 50 + space),
-                                      ("w", "uniform", size["uniform"], 60 + space)):
+    for key, sampler, n_key, offset in SETS:
+        for space in sorted({s for k, s in need if k == key}):
             path = work / f"{key}{space}.npz"
             t0 = time.perf_counter()
             if not path.exists():
-                generate(path, space=space, sampler=sampler, n=n, sigma=1e-2, level="1+AB", seed=seed, progress=False)
+                generate(path, space=space, sampler=sampler, n=size[n_key], sigma=1e-2, level="1+AB",
+                         seed=offset + space, chunk=4000 if sampler == "curved" else 2000, progress=False)
             paths[key, space] = path
             times[f"{key}{space}"] = time.perf_counter() - t0
     return paths, times
@@ -78,22 +90,33 @@ def datasets(work: Path, size: dict, spaces: set[int]) -> tuple[dict, dict]:
 def run_row(row, paths, work: Path, size: dict) -> dict:
     rid, space, kind, feats, sets, extra = row
     out = work / f"{rid}.{'npz' if kind == 'svm' else 'pt'}"
+    opts = {**extra, "epochs": min(size["epochs"], extra.get("epochs", size["epochs"]))}
     t0 = time.perf_counter()
     summary = train(kind, [paths[s, space] for s in sets], out, features=feats, seed=0, overwrite=True,
-                    epochs=size["epochs"], cv_max=size["cv_max"], **extra)
+                    cv_max=size["cv_max"], **opts)
     wall_s = time.perf_counter() - t0
     t0 = time.perf_counter()
     glob = evaluate(out, paths["v", space], boundary_path=paths["t", space])
     eval_s = time.perf_counter() - t0
     m = glob["metrics"]
     return {"row": rid, "space": space, "model": kind, "features": feats, "train_on": "+".join(sets),
-            "convex": bool(extra.get("convex", False)), "exact_rules": bool(extra.get("exact_rules", False)), "n_train": summary["n_train"], "train_s": wall_s,
+            "convex": bool(extra.get("convex", False)), "exact_rules": bool(extra.get("exact_rules", False)),
+            "symmetry": kind == "gauge" and extra.get("symmetry", True),
+            "hidden": list(extra.get("hidden", (64, 16, 4))),
+            "n_train": summary["n_train"], "train_s": wall_s,
             "eval_s": eval_s, "size_kib": summary["size_bytes"] / 1024, "test_points": m["n"],
             "accuracy": m["accuracy"], "balanced_accuracy": m["balanced_accuracy"],
             "baseline_accuracy": m["baseline_accuracy"], "recall_not_quantum": m["recall"]["not_quantum"],
             "spread": {f"{s['sigma']:g}": {"accuracy": s["accuracy"], "pairs": s["pairs"]} for s in glob["spread"]},
-            "extra": {k: summary.get(k) for k in ("best_params", "support_vectors", "epochs", "val_balanced_accuracy")
+            "extra": {k: summary.get(k) for k in ("best_params", "support_vectors", "epochs", "val_balanced_accuracy",
+                                                  "learned_directions", "val_gap_within_1e-3", "val_gap_within_1e-2")
                       if k in summary}}
+
+
+def n_train(r: dict) -> str:
+    """Training points, or for a gauge model its rays and (in brackets) the open ones it learns from."""
+    learned = r["extra"].get("learned_directions")
+    return f"{r['n_train']} rays ({learned} open)" if learned is not None else str(r["n_train"])
 
 
 def table(rows: list[dict]) -> str:
@@ -103,8 +126,10 @@ def table(rows: list[dict]) -> str:
     for r in rows:
         sp = r["spread"]
         model = r["model"] + (" (convex)" if r["convex"] else "") + (" + exact rules" if r["exact_rules"] else "")
+        if r.get("symmetry"):
+            model += " (symmetric" + (f", {'-'.join(map(str, r['hidden']))})" if r["hidden"] != [64, 16, 4] else ")")
         lines.append(f"| {r['row']} | {r['space']} | {model} | {r['features']} "
-                     f"| {r['train_on']} | {r['n_train']} | {r['accuracy']:.4f} | {r['balanced_accuracy']:.4f} "
+                     f"| {r['train_on']} | {n_train(r)} | {r['accuracy']:.4f} | {r['balanced_accuracy']:.4f} "
                      f"| {r['baseline_accuracy']:.4f} | {sp['0.01']['accuracy']:.4f} | {sp['0.001']['accuracy']:.4f} "
                      f"| {r['train_s']:.1f} |")
     return "\n".join(lines)
@@ -123,7 +148,7 @@ def main() -> None:
     work = Path(args.work) if args.work else Path(tempfile.mkdtemp(prefix="learned-"))
     work.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
-    paths, data_s = datasets(work, size, {r[1] for r in rows})
+    paths, data_s = datasets(work, size, rows)
     results = []
     for row in rows:
         results.append(run_row(row, paths, work, size))
@@ -132,8 +157,9 @@ def main() -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     if args.rows and out.exists():  # rerun of some rows: keep the others
         done = {r["row"] for r in results}
-        old = [r for r in json.loads(out.read_text())["rows"] if r["row"] not in done]
-        results = sorted(old + results, key=lambda r: [x[0] for x in ROWS].index(r["row"]))
+        ids = [x[0] for x in ROWS]
+        old = [r for r in json.loads(out.read_text())["rows"] if r["row"] not in done and r["row"] in ids]
+        results = sorted(old + results, key=lambda r: ids.index(r["row"]))
     report = {"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "mode": "quick" if args.quick else "full",
               "sizes": size, "machine": f"{platform.machine()}, shared loaded 2-core CPU, torch threads 1",
               "data_s": data_s, "total_s": time.perf_counter() - t0, "rows": results}

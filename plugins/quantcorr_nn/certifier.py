@@ -5,7 +5,9 @@ The model (`--model PATH`, default: the pretrained model shipped in quantcorr_nn
 trained by benchmarks/train_pretrained.py) was trained on labels of the NPA set Q_level
 (recorded in the model). A behaviour outside the space it was trained on is refused, not
 guessed: a scenario other than 2222, or non-zero marginals for a model of the zero-marginal
-slice (space 4).
+slice (space 4). A model trained with exact rules decides local points, points outside NS or the
+closed-form Q_1 and zero-marginal points (exact TLM criterion) before the learned part; the result
+says which (score +-inf, certificate field "exact_rule"); the rigor label stays "prediction".
 """
 
 from __future__ import annotations
@@ -71,12 +73,16 @@ class LearnedChsh(Certifier):
             x = coords[None, :]
         score = float(model.decision(x)[0])
         verdict = Verdict.QUANTUM if score > 0 else Verdict.NOT_QUANTUM
+        exact = not np.isfinite(score)  # +-inf: decided by the model's exact rules, not by the learned part
+        how = ("decided by the exact rules (local; outside NS or the closed-form Q_1; zero marginals: TLM)" if exact
+               else "learned prediction (no certificate)")
         cert = Certificate("learned-prediction", {"space": model.space, "features": model.features,
-                                                  "level": model.meta.get("level"), "score": score},
+                                                  "level": model.meta.get("level"), "score": score,
+                                                  "exact_rule": exact},
                            description=f"prediction of {model.describe()}", path=str(path))
         return Result(self.name, "quantum-set", verdict, Rigor.PREDICTION, value=score,
                       quantities={"score": score, "chsh_max": float(np.abs(chsh_values(x)).max())}, certificate=cert,
-                      message=f"learned prediction (no certificate): {model.describe()}")
+                      message=f"{how}: {model.describe()}")
 
 
 class SvmChsh(LearnedChsh):

@@ -60,8 +60,9 @@ class Classifier:
     def describe(self) -> str:
         m = self.meta
         rules = "exact rules + " if m.get("exact_rules") else ""
+        unit = "rays" if self.kind == "gauge" else "points"
         return (f"{rules}{self.kind} on space {self.space}, features {self.features}, {m.get('n_train', '?')} training "
-                f"points ({m.get('sampler', '?')} sampler), labels: {m.get('labeller', '?')}")
+                f"{unit} ({m.get('sampler', '?')} sampler), labels: {m.get('labeller', '?')}")
 
 
 def checksum(meta_json: str, arrays: dict[str, np.ndarray]) -> str:

@@ -21,8 +21,9 @@ def learn() -> None:
 
 @learn.command()
 @click.option("--space", type=SPACE, required=True, help="4: correlators, zero marginals; 8: full CHSH coordinates")
-@click.option("--sampler", type=click.Choice(["uniform", "balanced", "boundary"]), required=True,
-              help="uniform in NS, class-balanced by rejection, or boundary pairs (1 -+ sigma) lambda* u")
+@click.option("--sampler", type=click.Choice(["uniform", "balanced", "boundary", "curved"]), required=True,
+              help="uniform in NS, class-balanced by rejection, boundary pairs (1 -+ sigma) lambda* u, or curved: "
+                   "boundary pairs keeping only the rays the exact shortcuts leave open")
 @click.option("--n", "n", type=click.IntRange(2, 10**7), required=True, help="number of points (pairs count twice)")
 @click.option("--sigma", type=float, default=1e-2, show_default=True, help="relative offset of boundary pairs")
 @click.option("--level", default="1+AB", show_default=True, help="NPA level of the labels")
@@ -52,7 +53,7 @@ def data(space: str, sampler: str, n: int, sigma: float, level: str, labels: str
 @learn.command()
 @click.option("--model", "kind", type=click.Choice(["svm", "nn", "gauge"]), required=True,
               help="svm: RBF SVM; nn: dense classifier; gauge: network for the gap to the closed-form level-1 "
-                   "boundary (boundary datasets only)")
+                   "boundary (space-8 boundary or curved datasets only)")
 @click.option("--data", "data_paths", required=True, multiple=True, type=click.Path(exists=True, dir_okay=False),
               metavar="D.npz", help="dataset (repeatable: the training splits are joined)")
 @click.option("--out", required=True, metavar="M", help="model file: .npz for svm, .pt for nn and gauge")
@@ -68,23 +69,29 @@ def data(space: str, sampler: str, n: int, sigma: float, level: str, labels: str
               help="nn: focal-loss weight of the quantum class")
 @click.option("--gamma", type=click.FloatRange(0, 10), default=2.0, show_default=True, help="nn: focal-loss exponent")
 @click.option("--convex", is_flag=True, help="nn: non-negative weights after layer 1 (convex quantum region)")
+@click.option("--hidden", default="64,16,4", show_default=True, metavar="W1,W2,..",
+              help="nn and gauge: widths of the hidden layers")
+@click.option("--symmetry/--no-symmetry", default=True, show_default=True,
+              help="gauge: canonicalise by the 128 symmetries of the CHSH scenario (the gap is invariant)")
 @click.option("--device", type=click.Choice(["cpu", "cuda", "auto"]), default="cpu", show_default=True)
 @click.option("--exact-rules", is_flag=True,
-              help="decide local points (quantum) and points outside NS or the closed-form Q_1 (not quantum) exactly; "
-                   "the model learns the rest")
+              help="decide local points (quantum), points outside NS or the closed-form Q_1 (not quantum) and "
+                   "zero-marginal points (TLM, exact there) exactly; the model learns the rest")
 @click.option("--overwrite", is_flag=True, help="replace an existing model file")
 @click.option("--no-progress", is_flag=True)
 @click.option("--json", "json_path", metavar="PATH", help="write the summary as JSON ('-' for stdout)")
-def train(kind: str, data_paths: tuple[str, ...], out: str, features: str, seed: int, cv_max: int, epochs: int, patience: int,
-          batch: int, lr: float, alpha: float, gamma: float, convex: bool, device: str, exact_rules: bool,
-          overwrite: bool, no_progress: bool, json_path: str | None) -> None:
+def train(kind: str, data_paths: tuple[str, ...], out: str, features: str, seed: int, cv_max: int, epochs: int,
+          patience: int, batch: int, lr: float, alpha: float, gamma: float, convex: bool, hidden: str,
+          symmetry: bool, device: str, exact_rules: bool, overwrite: bool, no_progress: bool,
+          json_path: str | None) -> None:
     """Train an RBF SVM (cross-validated grid) or a dense network (focal loss) on the 70% training
     split of D.npz (15% validation, 15% test, seeded)."""
-    from .train import train as run
+    from .train import parse_hidden, train as run
 
     summary = run(kind, list(data_paths), out, features=features, seed=seed, overwrite=overwrite, cv_max=cv_max,
                   epochs=epochs, patience=patience, batch=batch, lr=lr, alpha=alpha, gamma=gamma, convex=convex,
-                  device=device, exact_rules=exact_rules, progress=not no_progress)
+                  device=device, exact_rules=exact_rules, hidden=parse_hidden(hidden), symmetry=symmetry,
+                  progress=not no_progress)
     if json_path != "-":
         v = summary["validation"]
         click.echo(f"{summary['out']}: {kind} on space {summary['space']} ({features}), {summary['n_train']} training "

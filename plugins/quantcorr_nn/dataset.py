@@ -68,7 +68,7 @@ def generate(out: str | Path, *, space: int, sampler: str, n: int, sigma: float 
         raise OptionError(f"--sampler must be one of {', '.join(SAMPLERS)}, got {sampler!r}")
     if n < 2 or chunk < 2:
         raise OptionError(f"--n and --chunk must be at least 2, got {n} and {chunk}")
-    if sampler == "boundary" and (n % 2 or chunk % 2):
+    if sampler in ("boundary", "curved") and (n % 2 or chunk % 2):
         raise OptionError("boundary pairs need an even --n and --chunk")
     if not 0 < sigma < 1:
         raise OptionError(f"--sigma must be in (0, 1), got {sigma}")

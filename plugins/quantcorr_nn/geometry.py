@@ -150,13 +150,28 @@ def q1_scaling(x: np.ndarray) -> np.ndarray:
     return lam
 
 
+def open_rays(u: np.ndarray) -> np.ndarray:
+    """Directions whose ray leaves the local polytope L through a CHSH facet strictly inside NS.
+    On every other ray L reaches the NS boundary, so L in Q_level in Q_1 in NS all leave through
+    the same NS facet: lambda_level = lambda_1 = lambda_NS, and no point of the ray is left open
+    by known_labels (it is local or outside NS)."""
+    u = np.asarray(u, float)
+    with np.errstate(divide="ignore"):
+        lam_local = 2.0 / np.abs(chsh_values(u)).max(axis=1)
+    return lam_local < ns_max_scaling(u)
+
+
 def known_labels(x: np.ndarray, tol: float = 1e-12) -> tuple[np.ndarray, np.ndarray]:
     """(known, label) from the exact inclusions L in Q_level in Q_1 in NS (any level >= 1):
     an NS point satisfying the eight CHSH inequalities is local, hence quantum (label 1); a point
-    outside NS or outside the closed-form Q_1 is not quantum (label 0). Other points are unknown."""
+    outside NS or outside the closed-form Q_1 is not quantum (label 0); an NS point with zero
+    marginals (|<A_x>|, |<B_y>| <= tol) is quantum iff it is in Q_1, since Q_1 = Q on that slice
+    (TLM). Other points are unknown. Q_1 membership carries the tolerance tol (boundary points such
+    as the Tsirelson point count as inside)."""
     x = np.asarray(x, float)
     ns = ns_slack(x) >= -tol
     local = ns & (np.abs(chsh_values(x)).max(axis=1) <= 2.0)
     s = np.arcsin(q1_correlators(x))
     outside = ~ns | (np.abs(s @ CHSH_SIGNS.T).max(axis=1) > np.pi + tol)
-    return local | outside, local
+    zero = ns & (np.abs(full_coordinates(x)[:, :4]).max(axis=1) <= tol)
+    return local | outside | zero, local | (zero & ~outside)

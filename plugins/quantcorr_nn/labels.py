@@ -18,7 +18,7 @@ from typing import Protocol
 
 import numpy as np
 
-from .geometry import (TSIRELSON, chsh_values, check_space, ns_max_scaling, ns_slack, tlm_contains,
+from .geometry import (TSIRELSON, chsh_values, check_space, ns_max_scaling, ns_slack, open_rays, tlm_contains,
                        tlm_max_scaling)
 
 METHODS = ("auto", "tlm", "npa")
@@ -80,9 +80,7 @@ class NpaLabeller:
     def max_scaling(self, u: np.ndarray) -> np.ndarray:
         u = np.asarray(u, float)
         lam = ns_max_scaling(u)
-        with np.errstate(divide="ignore"):
-            lam_local = np.minimum(lam, 2.0 / np.abs(chsh_values(u)).max(axis=1))
-        todo = lam_local < lam  # elsewhere the ray leaves L, hence Q_level, through an NS facet
+        todo = open_rays(u)  # elsewhere the ray leaves L, hence Q_level, through an NS facet
         if todo.any():
             self.sdp_calls += int(todo.sum())
             lam[todo] = np.asarray(self._batch.max_scaling(u[todo]), float)

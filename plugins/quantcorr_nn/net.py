@@ -83,8 +83,9 @@ class NetModel(Classifier):
 
     def save(self, path: str | Path) -> Path:
         path = Path(path)
+        hidden = [layer.out_features for layer in self.net.layers[:-1]]
         meta_json = json.dumps({**self.meta, "format": self.format, "convex": self.net.convex,
-                                "n_in": self.net.layers[0].in_features}, sort_keys=True)
+                                "n_in": self.net.layers[0].in_features, "hidden": hidden}, sort_keys=True)
         tensors = self._tensors()
         digest = checksum(meta_json, {k: v.numpy() for k, v in tensors.items()})
         buf = io.BytesIO()
@@ -104,10 +105,11 @@ def load_net(path: Path) -> NetModel:
 
     if meta.get("format") not in (FORMAT, GAUGE):
         raise InputFileError(f"{path} is not a quantcorr nn model")
-    net = Net(int(meta["n_in"]), convex=bool(meta["convex"])).to(torch.float64)
     try:
+        net = Net(int(meta["n_in"]), tuple(int(h) for h in meta.get("hidden", HIDDEN)),
+                  convex=bool(meta["convex"])).to(torch.float64)
         net.load_state_dict({k[4:]: v for k, v in tensors.items() if k.startswith("net.")})
-    except RuntimeError as exc:
+    except (RuntimeError, TypeError, ValueError) as exc:
         raise InputFileError(f"{path}: network weights do not fit the architecture ({str(exc).splitlines()[0]})") from None
     cls = GaugeModel if meta["format"] == GAUGE else NetModel
     return cls(net, arrays["mean"], arrays["std"], meta)
@@ -123,7 +125,7 @@ def pick_device(name: str) -> torch.device:
 
 def train_net(x: np.ndarray, y: np.ndarray, xv: np.ndarray, yv: np.ndarray, spec: str, seed: int, meta: dict[str, Any],
               *, epochs: int = 300, batch: int = 256, lr: float = 3e-3, patience: int = 30, alpha: float = 0.5,
-              gamma: float = 2.0, convex: bool = False, device: str = "cpu",
+              gamma: float = 2.0, convex: bool = False, hidden: tuple[int, ...] = HIDDEN, device: str = "cpu",
               progress: bool = False) -> tuple[NetModel, dict[str, Any]]:
     """Adam on the focal loss; keeps the weights of the epoch with the lowest validation loss and
     stops after `patience` epochs without progress (the validation loss is a steadier criterion
@@ -137,7 +139,7 @@ def train_net(x: np.ndarray, y: np.ndarray, xv: np.ndarray, yv: np.ndarray, spec
     ty = torch.as_tensor(y, dtype=torch.float32, device=dev)
     vx = torch.as_tensor((fv - mean) / std, dtype=torch.float32, device=dev)
     vy = torch.as_tensor(yv, dtype=torch.float32, device=dev)
-    net = Net(f.shape[1], convex=convex).to(dev)
+    net = Net(f.shape[1], hidden, convex=convex).to(dev)
     opt = torch.optim.Adam(net.parameters(), lr=lr)
     sched = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, factor=0.5, patience=max(patience // 3, 1))
     gen = torch.Generator(device="cpu").manual_seed(seed)

@@ -23,18 +23,33 @@ from .geometry import known_labels
 from .metrics import classification_metrics
 
 MODELS = ("svm", "nn", "gauge")
+MAX_WIDTH = 4096
+
+
+def parse_hidden(spec: str) -> tuple[int, ...]:
+    """Hidden-layer widths from "64,16,4" (1 to 8 layers of 1 to MAX_WIDTH units)."""
+    try:
+        widths = tuple(int(w) for w in spec.split(","))
+    except ValueError:
+        widths = ()
+    if not 1 <= len(widths) <= 8 or not all(1 <= w <= MAX_WIDTH for w in widths):
+        raise OptionError(f"--hidden must be 1 to 8 comma-separated widths in 1..{MAX_WIDTH}, got {spec!r}")
+    return widths
 
 
 def train(kind: str, data_paths: str | Path | list, out: str | Path, *, features: str = "raw", seed: int = 0,
           overwrite: bool = False, cv_max: int = 4000, epochs: int = 300, patience: int = 30, batch: int = 256,
           lr: float = 3e-3, alpha: float = 0.5, gamma: float = 2.0, convex: bool = False, device: str = "cpu",
-          exact_rules: bool = False, progress: bool = False) -> dict[str, Any]:
+          exact_rules: bool = False, hidden: tuple[int, ...] = (64, 16, 4), symmetry: bool = True,
+          progress: bool = False) -> dict[str, Any]:
     """Train on the union of the training splits of one or more datasets of the same space
     (validation: the union of their validation splits). With `exact_rules` the model decides only
-    the points that geometry.known_labels leaves open, and is trained on those alone."""
+    the points that geometry.known_labels leaves open, and is trained on those alone. `hidden` sets
+    the layer widths of nn and gauge; `symmetry` (gauge only) canonicalises by the 128 symmetries."""
     if kind not in MODELS:
         raise OptionError(f"--model must be one of {', '.join(MODELS)}, got {kind!r}")
     parse_spec(features)
+    hidden = parse_hidden(",".join(str(w) for w in hidden))
     paths = [data_paths] if isinstance(data_paths, (str, Path)) else list(data_paths)
     out = check_output(out, SUFFIX[kind], overwrite, inputs=tuple(paths))
     sets = [load_dataset(p) for p in paths]
@@ -66,18 +81,20 @@ def train(kind: str, data_paths: str | Path | list, out: str | Path, *, features
         from .gauge import train_gauge
 
         if not all("u" in d for d in sets):
-            raise OptionError("--model gauge learns from boundary datasets (learn data --sampler boundary) only")
+            raise OptionError("--model gauge learns from boundary datasets (learn data --sampler boundary or curved) "
+                              "only")
         dirs = [split_indices(len(d["u"]), seed) for d in sets]
         u, lam = (np.concatenate([d[k][p["train"]] for d, p in zip(sets, dirs)]) for k in ("u", "lam"))
         uv, lamv = (np.concatenate([d[k][p["val"]] for d, p in zip(sets, dirs)]) for k in ("u", "lam"))
         model, info = train_gauge(u, lam, uv, lamv, features, seed, base, epochs=epochs, batch=batch, lr=lr,
-                                  patience=patience, device=device, progress=progress)
+                                  patience=patience, hidden=hidden, symmetry=symmetry, device=device,
+                                  progress=progress)
     else:
         from .net import train_net
 
         model, info = train_net(x, y, xv, yv, features, seed, base, epochs=epochs, batch=batch, lr=lr,
-                                patience=patience, alpha=alpha, gamma=gamma, convex=convex, device=device,
-                                progress=progress)
+                                patience=patience, alpha=alpha, gamma=gamma, convex=convex, hidden=hidden,
+                                device=device, progress=progress)
     train_s = time.perf_counter() - t0
     n_train = int(info.get("directions", len(y)))  # a gauge model learns from rays, not points
     model.meta.update(train_s=train_s, n_train=n_train)
