@@ -23,7 +23,12 @@ declare -A ARGS=(
   [acc_werner_povm]="-s werner -m povm"
   [acc_iso3_pvm]="-s isotropic -p d=3 -m pvm"
   [acc_pe8_pvm]="-s partially_entangled -m pvm"
+  [acc_random_pvm]="-s random -p seed=11 -m pvm --v-min 0.75 --v-max 1.0"
 )
+# The suite itself, through the bench (cells cached in the JSON; see gradient_lhs.md):
+#   quantcorr bench gradient-accuracy --solver gradient-lhs --workers 1 \
+#     --cache benchmarks/results/gradient_accuracy_bench.json
+#   python benchmarks/gradient_lhs_summary.py --bench benchmarks/results/gradient_accuracy_bench.json
 CASES=("$@")
 [ ${#CASES[@]} -eq 0 ] && CASES=(werner_pvm werner_paulis werner_povm iso3_pvm iso3_povm)
 

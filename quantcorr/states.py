@@ -154,6 +154,21 @@ def product(d: int = 2) -> State:
     return State(np.eye(d * d) / d**2, (d, d), "product", {"d": d})
 
 
+def random(d: int = 2, n: int = 2, seed: int = 0, v: float = 1.0) -> State:
+    """A random mixed state of n qudits from the Hilbert-Schmidt measure, with white noise:
+    rho = G G^dag / tr(G G^dag), G a d^n x d^n complex Ginibre matrix drawn by
+    numpy.random.default_rng(seed) (real parts first, then imaginary parts). Reproducible by seed."""
+    d, n = _check_dim(d, "d"), _check_dim(n, "n", limit=12)
+    if d**n > 1024:
+        raise ValidationError(f"random state of dimension {d}^{n} = {d**n}: above the limit 1024")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValidationError(f"seed must be an integer >= 0, got {seed!r}")
+    rng = np.random.default_rng(int(seed))
+    g = rng.standard_normal((d**n, d**n)) + 1j * rng.standard_normal((d**n, d**n))
+    rho = g @ g.conj().T
+    return _mix(rho / np.trace(rho).real, v, (d,) * n, "random", d=d, n=n, seed=int(seed))
+
+
 def _check_dim(d, what: str, limit: int = 32) -> int:
     if isinstance(d, bool) or not isinstance(d, (int, float, np.integer, np.floating)) or not np.isfinite(d) \
             or float(d) != int(d) or int(d) < 2:
@@ -167,6 +182,7 @@ def _check_dim(d, what: str, limit: int = 32) -> int:
 CONSTRUCTORS: dict[str, Callable[..., State]] = {
     "werner": werner, "isotropic": isotropic, "ghz": ghz, "w": w,
     "partially_entangled": partially_entangled, "antisymmetric": antisymmetric, "product": product,
+    "random": random,
 }
 
 

@@ -6,18 +6,23 @@ batch of measurements (fixed seed `test_seed`, never used in training; a finite 
 test batch), so it lies in [0, 1]. The verdict is "unsteerable" (rigor "numerical") by the
 calibrated rule of `session` (mean test loss below 1 % of the product model's loss, or
 `--tolerance`), otherwise "inconclusive": a trained model that fails proves nothing.
-Budgets (hidden states, order, steps) scale with the problem: `options.Budget`.
+Budgets (hidden states, order, steps) scale with the problem: `options.Budget`. A finite set
+with at most MAX_STRATEGIES deterministic strategies (and no explicit --hidden) gets the exact
+LHS form instead (`lhs_model.StrategyLhsModel`: one hidden state per strategy, fixed 0/1
+responses, trained states and weights; `--strategies/--no-strategies` override).
 """
 
 from __future__ import annotations
 
+import math
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from quantcorr.certifier import Certifier, Options, Result, Rigor, SteeringTarget, Target, Verdict
-from quantcorr.errors import ProblemTooLargeError, UnsupportedTargetError
+from quantcorr.errors import OptionError, ProblemTooLargeError, UnsupportedTargetError
 from quantcorr.measurements import MeasurementSet, MeasurementSpace
 
 from .options import Budget, GradientOptions
@@ -36,6 +41,34 @@ def lhs_budget(measurements: MeasurementSet | MeasurementSpace, options: Gradien
         outcomes = int((np.trace(e, axis1=-2, axis2=-1).real > 1e-9).sum(-1).max())
         return Budget.resolve(options, True, measurements.dim, outcomes, e.shape[0], projective)
     return Budget.resolve(options, False, measurements.dim, projective=measurements.kind == "pvm")
+
+
+MAX_STRATEGIES = 1024  # deterministic strategies of the exact finite-set form (`lhs_model.StrategyLhsModel`)
+
+
+def strategy_count(measurements: MeasurementSet) -> int:
+    """prod_x (outcomes of setting x): the deterministic strategies of a finite set."""
+    return math.prod(int(n) for n in (np.trace(measurements.elements, axis1=-2, axis2=-1).real > 1e-9).sum(-1))
+
+
+def use_strategies(measurements: MeasurementSet | MeasurementSpace, options: GradientOptions) -> int:
+    """The number of deterministic strategies when the exact finite-set form is used, else 0
+    (default: a finite set with at most MAX_STRATEGIES strategies and no explicit --hidden)."""
+    if options.strategies is False:
+        return 0
+    if not isinstance(measurements, MeasurementSet):
+        if options.strategies:
+            raise OptionError("--strategies needs a finite measurement set (e.g. -m paulis), not a pvm/povm space")
+        return 0
+    k = strategy_count(measurements)
+    if options.strategies is None:
+        return k if k <= MAX_STRATEGIES and options.hidden is None else 0
+    if options.hidden is not None:
+        raise OptionError("--hidden does not apply with --strategies (one hidden state per deterministic strategy)")
+    if k > MAX_STRATEGIES:
+        raise ProblemTooLargeError(f"{k} deterministic strategies: above the limit of {MAX_STRATEGIES}; use fewer "
+                                   "settings, or --no-strategies")
+    return k
 
 
 def check_size(n_basis: int, budget: Budget, batch: int, outcomes: int) -> None:
@@ -57,6 +90,8 @@ class LhsTask:
     solver = "gradient-lhs"
     classical = "unsteerable"
     model_kind = "lhs-model"
+    floor_factor = 3.0  # scan verdicts also need loss < 3 x the loss at v_min (`scan` docstring)
+    max_factor = 3.0  # verdicts also need max test loss < 3 x tolerance (`session` docstring)
 
     def __init__(self, measurements: MeasurementSet | MeasurementSpace, d_b: int, options: GradientOptions,
                  family: Any = None):
@@ -66,20 +101,29 @@ class LhsTask:
 
         self.measurements, self.d_b, self.options, self.family = measurements, d_b, options, family
         self.budget = lhs_budget(measurements, options)
-        self.basis = orthonormal_transform(measurements, self.budget.order)
-        outcomes = measurements.elements.shape[1] if isinstance(measurements, MeasurementSet) else \
-            (measurements.dim if measurements.kind == "pvm" else measurements.dim**2)
-        check_size(self.basis[1].shape[1], self.budget, options.batch, outcomes)
+        self.strategies = use_strategies(measurements, options)
+        if self.strategies:  # one hidden state per strategy, no response functions
+            self.budget = replace(self.budget, hidden=self.strategies, order=0, context=False)
+        else:
+            self.basis = orthonormal_transform(measurements, self.budget.order)
+            outcomes = measurements.elements.shape[1] if isinstance(measurements, MeasurementSet) else \
+                (measurements.dim if measurements.kind == "pvm" else measurements.dim**2)
+            check_size(self.basis[1].shape[1], self.budget, options.batch, outcomes)
         device, dtype = resolve_device(options)
-        self.session = Session(MeasurementSampler(measurements, dtype, device), self.budget, options, device)
+        self.session = Session(MeasurementSampler(measurements, dtype, device), self.budget, options, device,
+                               max_factor=self.max_factor)
         self.dtype = dtype
 
     def new_model(self):
         import torch
 
-        from .lhs_model import LhsModel
+        from .lhs_model import LhsModel, StrategyLhsModel
 
         b = self.budget
+        if self.strategies:
+            assert isinstance(self.measurements, MeasurementSet)
+            model = StrategyLhsModel.for_set(self.measurements, self.d_b, self.options.seed)
+            return model.to(device=self.session.device, dtype=self.dtype)
         gen = torch.Generator().manual_seed(self.options.seed)
         model = LhsModel(self.measurements.dim, self.d_b, b.hidden, b.order, self.basis[0].factors, self.basis[1],
                          gen, b.context)
@@ -96,7 +140,8 @@ class LhsTask:
     def model_meta(self) -> dict[str, Any]:
         b = self.budget
         return {"model": "lhs", "config": {"d_a": self.measurements.dim, "d_b": self.d_b, "hidden": b.hidden,
-                                           "order": b.order, "context": b.context}}
+                                           "order": b.order, "context": b.context,
+                                           "strategies": bool(self.strategies)}}
 
 
 class GradientLhs(Certifier):
@@ -131,14 +176,15 @@ class GradientLhs(Certifier):
             log = session.train(model, options.seed, tol, options.checkpoint, options.resume,
                                 description="gradient-lhs", meta=task.model_meta())
             mean, worst = session.evaluate(model)
-        unsteerable, reason = session.judge(mean, tol, prod)
+        unsteerable, reason = session.judge(mean, tol, prod, worst)
         b = task.budget
         meta = {"state": target.state.describe(), "measurements": target.measurements.name, "loss_mean": mean,
                 "loss_max": worst, "loss_product": prod, "tolerance": tol, "steps_run": log.steps_run,
                 "options": options.to_dict()}
         path = task.save_model(model, options.model or storage.default_model_path(self.name), meta)
         return trained_result(self.name, "steering", Verdict.UNSTEERABLE, unsteerable, reason, "lhs-model",
-                              f"LHS model ({b.hidden} hidden states, order {b.order})", model, path, log, b,
+                              f"LHS model ({b.hidden} {'deterministic strategies' if task.strategies else 'hidden states'}"
+                              f"{'' if task.strategies else f', order {b.order}'})", model, path, log, b,
                               (mean, worst, tol, prod), session.device)
 
     def critical_visibility(self, family: Any, measurements: Any = None,

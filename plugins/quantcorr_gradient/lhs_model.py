@@ -22,6 +22,8 @@ POVMs the loss then bent smoothly upwards from v ~ 0.4 whatever the order or the
 hidden states. benchmarks/gradient_lhs.md records both ablations. For PVMs the log-trace term
 vanishes (tr M_a = 1).
 The LHS assemblage is sigma^LHS_{a|x} = mean_lambda p(a|x, lambda) sigma_lambda (total trace 1).
+For a finite set with few deterministic strategies, `StrategyLhsModel` is the exact LHS form
+instead (fixed 0/1 responses, one weighted hidden state per strategy); both share `LhsBase`.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from quantcorr.errors import InputFileError
+from quantcorr.errors import InputFileError, ValidationError
 from quantcorr.linalg import bloch_projectors, gell_mann, to_gell_mann
 from quantcorr.measurements import MeasurementSet, MeasurementSpace
 from quantcorr.states import State
@@ -55,20 +57,75 @@ def legendre_table(x: torch.Tensor, order: int) -> torch.Tensor:
     return (torch.stack(p[: order + 1], -1) * norms).flatten(-2)
 
 
-class LhsModel(nn.Module):
-    """LHS model for steering from dimension d_a to d_b (see the module docstring)."""
+class LhsBase(nn.Module):
+    """What every LHS model shares: Bob's side (hidden states sigma_lambda = A A^dag / tr, the
+    target map of the state) and the losses; a subclass supplies `assemblage(g)` and `config()`."""
+
+    def __init__(self, d_a: int, d_b: int, hidden: int, generator: torch.Generator | None = None) -> None:
+        super().__init__()
+        self.d_a, self.d_b, self.hidden = d_a, d_b, hidden
+        self.register_buffer("gm_b_ri", torch.view_as_real(torch.tensor(gell_mann(d_b))))
+        self.register_buffer("target_map", torch.zeros(d_a * d_a, d_b * d_b, dtype=torch.float64), persistent=False)
+        self.a = nn.Parameter(torch.randn(hidden, d_b, d_b, 2, generator=generator, dtype=torch.float64))
+
+    @property
+    def gm_b(self) -> torch.Tensor:
+        """Bob's Gell-Mann matrices (complex, in the model's precision)."""
+        return torch.view_as_complex(self.gm_b_ri)
+
+    def set_state(self, state: State) -> None:
+        """Target map T with sigma^QM coordinates = g @ T, computed in torch from rho:
+        T[mu] = coordinates of tr_A[(G_mu (x) 1) rho] / sqrt(2 d_A)."""
+        da, db = self.d_a, self.d_b
+        rho = torch.tensor(state.rho, device=self.gm_b.device).reshape(da, db, da, db)
+        gm_a = torch.tensor(gell_mann(da), device=rho.device)
+        x = torch.einsum("mkc,cjkl->mjl", gm_a, rho)  # tr_A[(G_mu (x) 1) rho]
+        coords = math.sqrt(db / 2) * torch.einsum("nij,mji->mn", self.gm_b.to(rho.dtype), x).real
+        self.target_map.copy_(coords / math.sqrt(2 * da))
+
+    def hidden_states(self) -> torch.Tensor:
+        """Coordinates of sigma_lambda: (hidden, d_B^2); each has g_0 = 1."""
+        a = torch.view_as_complex(self.a)
+        s = a @ a.conj().transpose(-1, -2)
+        s = s / torch.diagonal(s, dim1=-2, dim2=-1).sum(-1).real[:, None, None]
+        return math.sqrt(self.d_b / 2) * torch.einsum("mij,hji->hm", self.gm_b, s).real
+
+    def assemblage(self, g: torch.Tensor) -> torch.Tensor:
+        """sigma^LHS coordinates (n, outcomes, d_B^2) of the measurements with element coordinates g."""
+        raise NotImplementedError
+
+    def losses(self, g: torch.Tensor) -> torch.Tensor:
+        """Per-measurement loss sum_a (1/2)||sigma^LHS_a - sigma^QM_a||_1, shape (n,)."""
+        valid = (g[..., 0] > VALID).to(g.dtype)
+        return assemblage_loss(self.assemblage(g), g @ self.target_map, valid, self.gm_b)
+
+    def product_losses(self, g: torch.Tensor) -> torch.Tensor:
+        """The loss of the product model sigma_{a|x} = tr(M_a rho_A) rho_B (one hidden state, the
+        exact marginals), shape (n,): the scale of the calibrated verdict (`session`)."""
+        valid = (g[..., 0] > VALID).to(g.dtype)
+        target = g @ self.target_map
+        product = target[..., :1] * target.sum(-2, keepdim=True)  # p(a|x) rho_B; coordinate 0 is the trace
+        return assemblage_loss(product, target, valid, self.gm_b)
+
+    def forward(self, g: torch.Tensor) -> torch.Tensor:
+        return self.losses(g)
+
+    def loss(self, g: torch.Tensor) -> torch.Tensor:
+        """Mean loss over the batch (what `Trainer` minimises)."""
+        return self.losses(g).mean()
+
+
+class LhsModel(LhsBase):
+    """LHS model with polynomial response functions (see the module docstring)."""
 
     def __init__(self, d_a: int, d_b: int, hidden: int, order: int, factors: np.ndarray, w: np.ndarray,
                  generator: torch.Generator | None = None, context: bool = True) -> None:
-        super().__init__()
-        self.d_a, self.d_b, self.hidden, self.order = d_a, d_b, hidden, order
+        super().__init__(d_a, d_b, hidden, generator)
+        self.order = order
         n_basis = w.shape[1]
         self.register_buffer("scale", torch.as_tensor(coordinate_scale(d_a), dtype=torch.float64))
         self.register_buffer("factors", torch.as_tensor(factors, dtype=torch.long))
         self.register_buffer("w", torch.as_tensor(w, dtype=torch.float64))
-        self.register_buffer("gm_b_ri", torch.view_as_real(torch.tensor(gell_mann(d_b))))
-        self.register_buffer("target_map", torch.zeros(d_a * d_a, d_b * d_b, dtype=torch.float64), persistent=False)
-        self.a = nn.Parameter(torch.randn(hidden, d_b, d_b, 2, generator=generator, dtype=torch.float64))
         self.c = nn.Parameter(torch.randn(hidden, n_basis, generator=generator, dtype=torch.float64)
                               / math.sqrt(n_basis))
         self.ctx = nn.Parameter(torch.zeros(hidden, n_basis, n_basis, dtype=torch.float64)) if context else None
@@ -101,24 +158,9 @@ class LhsModel(nn.Module):
         gen = torch.Generator().manual_seed(seed)
         return cls(measurements.dim, d_b, hidden, order, factors_w[0].factors, factors_w[1], gen, context)
 
-    @property
-    def gm_b(self) -> torch.Tensor:
-        """Bob's Gell-Mann matrices (complex, in the model's precision)."""
-        return torch.view_as_complex(self.gm_b_ri)
-
     def config(self) -> dict[str, int]:
         return {"d_a": self.d_a, "d_b": self.d_b, "hidden": self.hidden, "order": self.order,
                 "n_basis": int(self.w.shape[1]), "n_raw": int(self.w.shape[0]), "context": self.ctx is not None}
-
-    def set_state(self, state: State) -> None:
-        """Target map T with sigma^QM coordinates = g @ T, computed in torch from rho:
-        T[mu] = coordinates of tr_A[(G_mu (x) 1) rho] / sqrt(2 d_A)."""
-        da, db = self.d_a, self.d_b
-        rho = torch.tensor(state.rho, device=self.gm_b.device).reshape(da, db, da, db)
-        gm_a = torch.tensor(gell_mann(da), device=rho.device)
-        x = torch.einsum("mkc,cjkl->mjl", gm_a, rho)  # tr_A[(G_mu (x) 1) rho]
-        coords = math.sqrt(db / 2) * torch.einsum("nij,mji->mn", self.gm_b.to(rho.dtype), x).real
-        self.target_map.copy_(coords / math.sqrt(2 * da))
 
     def features(self, g: torch.Tensor) -> torch.Tensor:
         """Orthonormal basis functions B_m of the directions g / g_0 of elements with coordinates
@@ -159,13 +201,6 @@ class LhsModel(nn.Module):
             logits = logits + torch.einsum("nam,nhm->nah", feats, u)
         return torch.softmax(logits.masked_fill(~valid, -math.inf), dim=-2)
 
-    def hidden_states(self) -> torch.Tensor:
-        """Coordinates of sigma_lambda: (hidden, d_B^2); each has g_0 = 1."""
-        a = torch.view_as_complex(self.a)
-        s = a @ a.conj().transpose(-1, -2)
-        s = s / torch.diagonal(s, dim1=-2, dim2=-1).sum(-1).real[:, None, None]
-        return math.sqrt(self.d_b / 2) * torch.einsum("mij,hji->hm", self.gm_b, s).real
-
     def assemblage(self, g: torch.Tensor) -> torch.Tensor:
         """sigma^LHS coordinates (n, outcomes, d_B^2)."""
         hs = self.hidden_states()
@@ -174,25 +209,71 @@ class LhsModel(nn.Module):
             return torch.stack((s0, hs.mean(0) - s0), 1)
         return self.probabilities(g) @ hs / self.hidden
 
-    def losses(self, g: torch.Tensor) -> torch.Tensor:
-        """Per-measurement loss sum_a (1/2)||sigma^LHS_a - sigma^QM_a||_1, shape (n,)."""
-        valid = (g[..., 0] > VALID).to(g.dtype)
-        return assemblage_loss(self.assemblage(g), g @ self.target_map, valid, self.gm_b)
 
-    def product_losses(self, g: torch.Tensor) -> torch.Tensor:
-        """The loss of the product model sigma_{a|x} = tr(M_a rho_A) rho_B (one hidden state, the
-        exact marginals), shape (n,): the scale of the calibrated verdict (`session`)."""
-        valid = (g[..., 0] > VALID).to(g.dtype)
-        target = g @ self.target_map
-        product = target[..., :1] * target.sum(-2, keepdim=True)  # p(a|x) rho_B; coordinate 0 is the trace
-        return assemblage_loss(product, target, valid, self.gm_b)
 
-    def forward(self, g: torch.Tensor) -> torch.Tensor:
-        return self.losses(g)
+def deterministic_strategies(valid: np.ndarray) -> np.ndarray:
+    """All deterministic response tables D(a|x) of a finite set whose setting x has the outcomes
+    `valid[x]` (bool, (settings, outcomes)): shape (prod_x #outcomes_x, settings, outcomes), 0/1."""
+    choices = [np.flatnonzero(row) for row in valid]
+    picks = np.stack(np.meshgrid(*choices, indexing="ij"), -1).reshape(-1, len(choices))  # (K, settings)
+    table = np.zeros((len(picks), *valid.shape))
+    np.put_along_axis(table, picks[..., None], 1.0, axis=-1)
+    return table
 
-    def loss(self, g: torch.Tensor) -> torch.Tensor:
-        """Mean loss over the batch (what `Trainer` minimises)."""
-        return self.losses(g).mean()
+
+class StrategyLhsModel(LhsBase):
+    """The exact LHS form of a finite set with few deterministic strategies:
+
+        sigma^LHS_{a|x} = sum_lambda D_lambda(a|x) pi_lambda sigma_lambda,
+
+    one hidden state per deterministic strategy lambda (all prod_x o_x of them; D fixed, 0/1),
+    weights pi = softmax(w) and normalised states sigma_lambda = A A^dag / tr. Every LHS
+    assemblage of the set has this form (Fine's decomposition), so the model class is the whole
+    LHS set and training only fits states and weights: sigma_lambda' = pi_lambda sigma_lambda is
+    a convex problem (the same as the sdp-lhs SDP, with the trace distance as objective) in a
+    smooth parametrisation. Why: with free soft responses (`LhsModel`) the Werner `cube` scan
+    stalled on a line 0.496 (v - 0.551) above the threshold 0.5774 whatever the budget, against
+    the optimum 0.5 (v - 0.5774) (benchmarks/gradient_lhs.md). Measurements are recognised by
+    their element coordinates (`settings`); any other measurement is refused."""
+
+    def __init__(self, d_b: int, settings: np.ndarray, table: np.ndarray,
+                 generator: torch.Generator | None = None) -> None:
+        super().__init__(int(round(math.sqrt(settings.shape[-1]))), d_b, table.shape[0], generator)
+        self.register_buffer("settings", torch.as_tensor(settings, dtype=torch.float64))
+        self.register_buffer("table", torch.as_tensor(table, dtype=torch.float64))
+        self.logw = nn.Parameter(torch.zeros(table.shape[0], dtype=torch.float64))
+
+    @classmethod
+    def for_set(cls, measurements: MeasurementSet, d_b: int, seed: int) -> "StrategyLhsModel":
+        g = to_gell_mann(measurements.elements)
+        table = deterministic_strategies(g[..., 0] > VALID)
+        return cls(d_b, g, table, torch.Generator().manual_seed(seed))
+
+    def config(self) -> dict[str, Any]:
+        return {"d_a": self.d_a, "d_b": self.d_b, "hidden": self.hidden, "order": 0, "context": False,
+                "strategies": True, "settings": int(self.settings.shape[0])}
+
+    def weights(self) -> torch.Tensor:
+        """pi_lambda (hidden,), summing to 1."""
+        return torch.softmax(self.logw, 0)
+
+    def setting_index(self, g: torch.Tensor) -> torch.Tensor:
+        """The setting x of each measurement in g (n, outcomes, d_A^2); refuses unknown ones."""
+        if g.shape[1:] != self.settings.shape[1:]:
+            raise ValidationError(f"this model covers a finite set of {self.settings.shape[0]} settings with "
+                                  f"{self.settings.shape[1]} outcomes; got measurements of shape {tuple(g.shape[1:])}")
+        dist = (g[:, None] - self.settings[None]).square().sum((-1, -2))
+        best, index = dist.min(1)
+        if bool((best > (1e-6 if g.dtype == torch.float32 else 1e-12)).any()):  # squared coordinate distance
+            raise ValidationError("a measurement is not one of the settings of the finite set this model covers")
+        return index
+
+    def probabilities(self, g: torch.Tensor) -> torch.Tensor:
+        """D_lambda(a|x) of the measurements in g: (n, outcomes, hidden), 0/1."""
+        return self.table[:, self.setting_index(g)].permute(1, 2, 0)
+
+    def assemblage(self, g: torch.Tensor) -> torch.Tensor:
+        return self.probabilities(g) @ (self.weights()[:, None] * self.hidden_states())
 
 
 class MeasurementSampler:
@@ -257,14 +338,14 @@ class MeasurementSampler:
         return (math.sqrt(d / 2) * g).to(self.dtype)
 
 
-def save_model(model: LhsModel, path: str | Path, meta: dict[str, Any]) -> Path:
+def save_model(model: LhsBase, path: str | Path, meta: dict[str, Any]) -> Path:
     """Write the model (config, float64 parameters, basis) as a checksummed `storage` file."""
     state = {k: v.detach().cpu().to(torch.float64) if v.is_floating_point() else v.detach().cpu()
              for k, v in model.state_dict().items()}
     return storage.save(path, "lhs-model", {"config": model.config(), "state_dict": state, "meta": meta})
 
 
-def load_model(path: str | Path) -> tuple[LhsModel, dict[str, Any]]:
+def load_model(path: str | Path) -> tuple[LhsBase, dict[str, Any]]:
     """(model in float64 on the CPU, meta) from a model file or a gradient-lhs training checkpoint."""
     kind, blob = storage.load(path, ("lhs-model", "checkpoint"))
     if kind == "checkpoint":
@@ -275,8 +356,11 @@ def load_model(path: str | Path) -> tuple[LhsModel, dict[str, Any]]:
         blob = {"config": meta["config"], "state_dict": blob["model"], "meta": meta}
     cfg, sd = blob["config"], blob["state_dict"]
     try:
-        model = LhsModel(cfg["d_a"], cfg["d_b"], cfg["hidden"], cfg["order"], sd["factors"].numpy(),
-                         sd["w"].numpy(), context=cfg["context"])
+        if cfg.get("strategies"):
+            model = StrategyLhsModel(cfg["d_b"], sd["settings"].numpy(), sd["table"].numpy())
+        else:
+            model = LhsModel(cfg["d_a"], cfg["d_b"], cfg["hidden"], cfg["order"], sd["factors"].numpy(),
+                             sd["w"].numpy(), context=cfg["context"])
         model.load_state_dict({k: v.to(torch.float64) if v.is_floating_point() else v for k, v in sd.items()})
     except (KeyError, TypeError, ValueError, RuntimeError) as exc:
         raise InputFileError(f"{path}: inconsistent gradient-lhs model ({type(exc).__name__}: {exc})") from None

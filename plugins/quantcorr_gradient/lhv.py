@@ -8,6 +8,11 @@ here nobody is trusted): `pvm` for n qubits (continuous: Bloch directions), or a
 below 1 % of that of the product of the exact marginals (or `--tolerance`), else
 "inconclusive" (a trained model that fails proves nothing). Threshold scans use the shared
 `scan` and `fit` rule; finite tables can be cross-checked with `bell-lp` (the local-polytope LP).
+
+Defaults scale with the parties (`lhv_budget`, `lhv_divergence`): qubit PVMs of n parties get
+1024 * 4^(n-2) hidden variables, a 20000 * (n - 1) step cap and, from three parties on, the KL
+training loss (AutoLHVs' choice; benchmarks/gradient_lhv.md). Training runs in float32 by default
+(`--dtype float64` on request): the losses that decide verdicts are >= 1e-4, float32 rounding ~1e-7.
 """
 
 from __future__ import annotations
@@ -37,26 +42,60 @@ MAX_WORK = 2 * 10**9  # hidden x (per-party directions x basis + tuples x outcom
 class LhvOptions(TrainingOptions):
     """gradient-lhv options."""
 
-    divergence: Literal["tv", "kl"] = option("tv", "training loss: total variation or KL(P_QM || P_model) (test "
-                                                   "losses and verdicts always use the total variation)")
+    divergence: Literal["tv", "kl"] | None = option(
+        None, "training loss: total variation or KL(P_QM || P_model) (default: KL for qubit PVMs of three or "
+              "more parties, else total variation; test losses and verdicts always use the total variation)")
     batch: int = option(256, "measurement tuples per step (a grid: batch^(1/n) fresh directions per party)",
                         ge=1, le=10**5)
-    hidden: int | None = option(None, "hidden variables (default: 1024 for qubit PVMs; for a finite table max(64, "
-                                      "2 x its entries) up to 1024)", ge=1, le=MAX_HIDDEN)
+    hidden: int | None = option(None, "hidden variables (default: 1024 x 4^(n-2) for qubit PVMs of n parties; for "
+                                      "a finite table max(64, 2 x its entries) up to 1024)", ge=1, le=MAX_HIDDEN)
     order: int | None = option(None, "order D of the odd spherical harmonics of the qubit responses (default 5)",
                                ge=1, le=9)
+    steps: int | None = option(None, "maximum training steps per visibility (default: 20000 x (n-1) for qubit PVMs "
+                                     "of n parties, 5000 for a finite table; training stops earlier once the loss "
+                                     "stops improving)", ge=1, le=10**7)
+    dtype: Literal["float64", "float32"] = option("float32", "floating-point precision (float32: 1.5x faster; the "
+                                                             "verdicts compare losses with tolerances >= 1e-4, "
+                                                             "float32 rounding is ~1e-7)")
 
 
-def lhv_budget(options: LhvOptions, table_size: int | None) -> Budget:
+def lhv_budget(options: LhvOptions, table_size: int | None, n: int = 2) -> Budget:
     """Defaults: a finite table gets max(64, 2 * its size) hidden variables up to 1024 and 5000
-    steps; qubit PVMs 1024 hidden variables, order 5, 20000 steps (a cap; plateau stop)."""
+    steps; qubit PVMs of n parties 1024 * 4^(n-2) hidden variables (4096 for three qubits: a
+    three-party model at 1024 stalled at 2.7x the tolerance), order 5, a cap of 20000 * (n - 1)
+    steps (plateau stop; three-qubit runs stopped after about 10000). Two parties: unchanged."""
     o = options
     if table_size is not None:
         hidden, steps, patience = max(64, min(2 * table_size, 1024)), 5000, 100
     else:
-        hidden, steps, patience = 1024, 20000, 500
+        hidden, steps, patience = min(1024 * 4 ** max(n - 2, 0), MAX_HIDDEN), 20000 * max(n - 1, 1), 500
     return Budget(steps=o.steps or steps, hidden=o.hidden or hidden, order=o.order if o.order is not None else 5,
                   patience=o.patience or patience, context=False)
+
+
+def lhv_divergence(options: LhvOptions, table_size: int | None, n: int = 2) -> str:
+    """The training loss: the option, else KL for qubit PVMs of three or more parties (as AutoLHVs;
+    with total variation a 4096-hidden three-qubit model stalled at 1.1e-3 TV, with KL it reached
+    2.9e-4), else total variation (two-party results unchanged)."""
+    if options.divergence is not None:
+        return options.divergence
+    return "kl" if table_size is None and n >= 3 else "tv"
+
+
+def _lhv_session(sampler: Any, budget: Budget, options: LhvOptions, device: Any) -> Any:
+    """A `Session` whose plateau rule matches the training loss. With `--divergence kl` the
+    training loss is a KL divergence, about 2 TV^2 near the optimum, so the plateau rule's
+    absolute improvement threshold (tolerance / 20, on the TV scale) would end every run after a
+    few windows: it gets tolerance^2 instead (the relative 1 % rule then decides)."""
+    from .session import Session
+
+    class _Session(Session):
+        def train(self, model: Any, seed: int, tolerance: float, *args: Any, **kwargs: Any) -> Any:
+            if getattr(model, "divergence", "tv") == "kl":
+                tolerance = tolerance**2
+            return super().train(model, seed, tolerance, *args, **kwargs)
+
+    return _Session(sampler, budget, options, device)
 
 
 class LhvTask:
@@ -72,7 +111,7 @@ class LhvTask:
         import torch
 
         from .lhv_model import DirectionSampler, FullSampler
-        from .session import Session, resolve_device
+        from .session import resolve_device
 
         self.options, self.n, self.sets, self.dims, self.family = options, n, sets, dims, family
         self.table_shape = table_shape
@@ -80,18 +119,20 @@ class LhvTask:
         if size is not None and size > MAX_TABLE:
             raise ProblemTooLargeError(f"joint distribution of {size} entries: above the limit of {MAX_TABLE}; use "
                                        "fewer settings or parties")
-        self.budget = lhv_budget(options, size)
+        parties = len(table_shape[0]) if table_shape else (n or 2)
+        self.budget = lhv_budget(options, size, parties)
+        self.divergence = lhv_divergence(options, size, parties)
         device, self.dtype = resolve_device(options)
         if table_shape is None:
             sampler: Any = DirectionSampler(n, self.dtype, device)
             k = sampler.per_party(options.batch)
-            work = self.budget.hidden * (n * k * 21 + k**n * 2**n)
+            work = self.budget.hidden * (n * k * 21 + (k + 1) ** n)
             if work > MAX_WORK or 2**n * k**n > 10**7:
                 raise ProblemTooLargeError(f"{work:.3g} multiply-adds per step ({n} parties, {k} directions each): "
                                            f"above the limit of {MAX_WORK:.0e}; use a smaller --batch or --hidden")
         else:
             sampler = FullSampler()
-        self.session = Session(sampler, self.budget, options, device)
+        self.session = _lhv_session(sampler, self.budget, options, device)
         self._torch = torch
 
     def new_model(self):
@@ -103,7 +144,7 @@ class LhvTask:
             model = QubitLhvModel(self.n, b.hidden, b.order, gen)
         else:
             model = TableLhvModel(self.table_shape[0], self.table_shape[1], b.hidden, gen)
-        model.divergence = self.options.divergence
+        model.divergence = self.divergence
         return model.to(device=self.session.device, dtype=self.dtype)
 
     def set_target(self, model, target: Any) -> None:
@@ -204,7 +245,8 @@ class GradientLhv(Certifier):
         local, reason = session.judge(mean, tol, prod)
         b = task.budget
         meta = {"target": _describe(target), "loss_mean": mean, "loss_max": worst, "loss_product": prod,
-                "tolerance": tol, "steps_run": log.steps_run, "options": options.to_dict()}
+                "tolerance": tol, "steps_run": log.steps_run, "divergence": task.divergence,
+                "options": options.to_dict()}
         path = task.save_model(model, options.model or storage.default_model_path(self.name), meta)
         return trained_result(self.name, "bell", Verdict.LOCAL, local, reason, "lhv-model",
                               f"LHV model ({b.hidden} hidden variables)", model, path, log, b,

@@ -69,10 +69,16 @@ class TrainingOptions(Options):
 class GradientOptions(TrainingOptions):
     """gradient-lhs options."""
 
-    hidden: int | None = option(None, "hidden states (default: 128 for qubits, 256 above; for a finite set "
-                                      "max(64, deterministic strategies) up to 1024)", ge=1, le=MAX_HIDDEN)
+    hidden: int | None = option(None, "hidden states (default: 128 for qubits, 256 above; a finite set with at "
+                                      "most 1024 deterministic strategies: one per strategy, the exact form of "
+                                      "--strategies, which an explicit --hidden turns off; a larger set: 1024)",
+                                ge=1, le=MAX_HIDDEN)
     context: bool | None = option(None, "response functions also see the whole POVM (a pairwise context term; "
                                         "default: on for POVMs, off for projective measurements)")
+    strategies: bool | None = option(None, "finite sets: the exact LHS form, one hidden state per deterministic "
+                                           "strategy with fixed 0/1 responses, training only states and weights "
+                                           "(default: on when there are at most 1024 strategies and --hidden is "
+                                           "not given)")
 
 
 @dataclass(frozen=True)

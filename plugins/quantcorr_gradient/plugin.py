@@ -35,11 +35,15 @@ def register_commands(cli: Any) -> None:
 
 WJD = "Wiseman, Jones, Doherty, PRL 98, 140402 (2007)"
 POLYTOPE = "polytope-lhs certified bracket [0.6046, 0.6124] (issue 11); midpoint as reference"
+# A weakly steerable random two-qubit state (the case of issue 11's false verdict): the core's
+# `random` state with seed 11 (rho = G G^dag / tr, G a 4x4 complex Ginibre matrix from default_rng(11)).
+RANDOM_BRACKET = (0.913549, 0.924613)  # polytope-lhs, certified (benchmarks/gradient_lhs.md)
 
 
 @hookimpl
 def register_problems(register: Callable[[Any], None]) -> None:
-    """Suite `gradient-accuracy` (issue 11): known answers off the cases the solver was tuned on."""
+    """Suite `gradient-accuracy` (issue 11): known answers off the cases the solver was tuned on
+    (finite sets: sdp-lhs; continuous: analytic values or certified polytope-lhs brackets)."""
     from math import sqrt
 
     from quantcorr.problems import Problem
@@ -56,4 +60,9 @@ def register_problems(register: Callable[[Any], None]) -> None:
     register(Problem("gradient-isotropic3-pvm", "isotropic", "pvm", params={"d": 3}, reference=5 / 12,
                      citation=WJD, grid=grid, suites=suite))
     register(Problem("gradient-partially-entangled-pvm", "partially_entangled", "pvm", params={"theta": 0.39269908},
-                     reference=0.6085, reference_kind="sdp", citation=POLYTOPE, grid=grid, suites=suite))
+                     reference=0.6085, reference_kind="bracket", citation=POLYTOPE, grid=grid, suites=suite))
+    register(Problem("gradient-random-state-pvm", "random", "pvm", params={"seed": 11},
+                     reference=round(sum(RANDOM_BRACKET) / 2, 6), reference_kind="bracket",
+                     citation=f"polytope-lhs certified bracket [{RANDOM_BRACKET[0]}, {RANDOM_BRACKET[1]}]; midpoint "
+                              "as reference; --state random --param seed=11", grid=tuple(round(0.75 + 0.025 * i, 10) for i in range(11)),
+                     suites=suite))

@@ -5,6 +5,18 @@ the test losses and verdicts, and read the critical visibility off them with the
 v_min should lie where the target is classical (Werner v <= 1/3 for steering, isotropic
 v <= 1/(d+1)), so that the lowest points measure the noise floor of the method.
 
+Floor rule (opt-in: a task with `floor_factor`, gradient-lhs sets 3; no explicit --tolerance):
+a point after the first gets the classical verdict only if its mean test loss is also below
+floor_factor x the loss at v_min, i.e. the verdict tolerance is min(session tolerance,
+floor_factor x L(v_min)). Why: the relative tolerance resolves v only to tolerance / (slope of
+the best classical loss), and for a weakly steerable state the rise is flat (a random two-qubit
+state: slope ~0.18 against a product-model loss 0.23, so 1 % of it let v = 0.925 pass, above
+the certified polytope-lhs upper end 0.9246, with loss 1.7e-3 = 8x the loss 2.1e-4 at v_min).
+Below the threshold the same model kept its loss within about 2x of L(v_min) on every scan of
+benchmarks/gradient_lhs.md, so 3x keeps those verdicts. The rule only removes classical
+verdicts (never adds one) and does not change training (which uses the session tolerance);
+the session's max rule, if any, applies with the session tolerance.
+
 Resumable: with `checkpoint`, finished points (rows and the last model) are kept in
 CHECKPOINT.scan.pt and the point in progress in CHECKPOINT itself; `resume` skips what is done.
 Without `resume` a scan file that holds finished points is never overwritten (refused).
@@ -24,7 +36,7 @@ from quantcorr.threshold import ThresholdResult
 from . import storage
 from .fit import MIN_BENT_POINTS, threshold_bracket
 from .options import TrainingOptions
-from .session import Session
+from .session import EXACT_PRODUCT, Session
 
 DEFAULT_WINDOW = (0.25, 0.75)  # scan range when neither the options nor the family give one
 
@@ -34,6 +46,7 @@ class ScanTask(Protocol):
 
     solver: str
     classical: str  # the classical verdict: "unsteerable" or "local"
+    # optional: floor_factor (float), the floor rule of the module docstring (absent: not applied)
     model_kind: str  # storage kind of saved models: "lhs-model" or "lhv-model"
     session: Session
 
@@ -50,6 +63,15 @@ def scan_window(family: Any, options: TrainingOptions) -> tuple[float, float]:
     """[v_min, v_max]: the options, else the family's window hint, else DEFAULT_WINDOW."""
     hint = getattr(family, "window", None) or DEFAULT_WINDOW
     return (hint[0] if options.v_min is None else options.v_min, hint[1] if options.v_max is None else options.v_max)
+
+
+def floor_tolerance(task: Any, options: TrainingOptions, rows: list[dict[str, Any]], tol: float) -> float:
+    """The verdict tolerance of the next scan point: min(tol, floor_factor x loss at v_min) for a
+    task with `floor_factor` and no explicit --tolerance, once v_min is done; else tol."""
+    factor = getattr(task, "floor_factor", None)
+    if factor is None or options.tolerance is not None or not rows:
+        return tol
+    return min(tol, factor * rows[0]["loss"])
 
 
 def _load_scan(path: Path, fingerprint: dict[str, Any]) -> dict[str, Any] | None:
@@ -102,7 +124,9 @@ def scan_threshold(task: ScanTask, family: Any, options: TrainingOptions, descri
         log = task.session.train(model, o.seed + i, tol, o.checkpoint, o.resume, tag=f"v={v}",
                                  description=f"{task.solver} v={v:.4f}", meta=task.model_meta())
         mean, worst = task.session.evaluate(model)
-        classical, _ = task.session.judge(mean, tol, prod)
+        classical, _ = task.session.judge(mean, tol, prod, worst)
+        tol = floor_tolerance(task, o, rows, tol)
+        classical = classical and (mean < tol or prod < EXACT_PRODUCT)
         rates.append(log.steps_per_s)
         rows.append({"v": v, "loss": mean, "loss_max": worst, "loss_product": prod, "tolerance": tol,
                      "verdict": task.classical if classical else "inconclusive", "steps": log.steps_run})

@@ -20,6 +20,14 @@ about 0.01 v. A target whose product model is already exact (L_prod < 1e-9, e.g.
 state) gets the classical verdict with the product model. `--tolerance` sets an absolute
 tolerance instead (an explicit override). A failed training proves nothing: the other verdict
 is always "inconclusive".
+
+Max rule (opt-in: `Session(..., max_factor=k)`; gradient-lhs uses k = 3, gradient-lhv none; off
+under an explicit --tolerance): the classical verdict also needs the *largest* test loss below
+k x tol. Why: a weakly steerable state steers through few measurements, so its mean loss above
+the threshold is diluted by all the others while the worst measurement's loss is not. A random
+two-qubit state at v = 0.925, above the certified polytope-lhs upper end 0.9246: mean 1.6e-3 <
+tol 2.3e-3 (1 %), max 1.1e-2 = 5 tol. Below the threshold every scan of
+benchmarks/gradient_lhs.md kept max < 2.3 tol (Werner POVMs; PVMs and finite sets < 1 tol).
 """
 
 from __future__ import annotations
@@ -49,8 +57,10 @@ class Session:
     """Training and evaluation of models on batches from `sampler` (`sample(n, rng)` for
     training, `reference(n, seed)` for the test batch)."""
 
-    def __init__(self, sampler: Any, budget: Budget, options: TrainingOptions, device: torch.device):
+    def __init__(self, sampler: Any, budget: Budget, options: TrainingOptions, device: torch.device,
+                 max_factor: float | None = None):
         self.sampler, self.budget, self.options, self.device = sampler, budget, options, device
+        self.max_factor = max_factor  # the max rule of the module docstring (None: off)
         self.test = sampler.reference(options.test_batch, options.test_seed)
 
     def _chunks(self, fn: Callable[[Any], torch.Tensor]) -> torch.Tensor:
@@ -84,13 +94,17 @@ class Session:
                           resume=resume, progress=o.progress, description=description, tag=tag, meta=meta or {})
         return Trainer(model, self.sampler.sample, cfg).fit()
 
-    def judge(self, mean: float, tolerance: float, product: float) -> tuple[bool, str]:
-        """(classical?, reason) by the module's rule."""
+    def judge(self, mean: float, tolerance: float, product: float, worst: float | None = None) -> tuple[bool, str]:
+        """(classical?, reason) by the module's rules (`worst`: the max test loss, for the max rule)."""
         if product < EXACT_PRODUCT:
             return True, f"the product model is exact (loss {product:.2g})"
-        if mean < tolerance:
-            return True, f"mean test loss {mean:.3g} < tolerance {tolerance:.3g}"
-        return False, f"mean test loss {mean:.3g} >= tolerance {tolerance:.3g}"
+        if mean >= tolerance:
+            return False, f"mean test loss {mean:.3g} >= tolerance {tolerance:.3g}"
+        k = self.max_factor
+        if k is not None and worst is not None and self.options.tolerance is None and worst >= k * tolerance:
+            return False, (f"mean test loss {mean:.3g} < tolerance {tolerance:.3g}, but max test loss {worst:.3g} >= "
+                           f"{k:g} x tolerance")
+        return True, f"mean test loss {mean:.3g} < tolerance {tolerance:.3g}"
 
 
 def trained_result(solver: str, question: str, verdict: Any, claimed: bool, reason: str, kind: str, what: str,

@@ -103,3 +103,25 @@ def test_from_array_guesses_dims():
     assert product(3).dims == (3, 3)
     with pytest.raises(DimensionError):
         from_array(np.eye(3) / 3)
+
+
+@given(st.integers(0, 2**31), st.sampled_from([(2, 2), (3, 2), (2, 3)]), st.floats(0, 1))
+def test_random_states_are_reproducible_full_rank_states(seed, dn, v):
+    from quantcorr.states import random
+
+    d, n = dn
+    a, b = random(d, n, seed, v), random(d=d, n=n, seed=seed, v=v)
+    assert np.array_equal(a.rho, b.rho) and a.dims == (d,) * n
+    ev = np.linalg.eigvalsh(a.rho)
+    assert ev.min() > 0 and np.trace(a.rho).real == pytest.approx(1)
+
+
+def test_random_state_by_name_and_bad_parameters():
+    rho = state_from_spec("random", {"seed": "11"}).rho
+    rng = np.random.default_rng(11)  # the documented construction: G G^dag / tr with G Ginibre
+    g = rng.standard_normal((4, 4)) + 1j * rng.standard_normal((4, 4))
+    assert np.allclose(rho, g @ g.conj().T / np.trace(g @ g.conj().T).real, atol=1e-15)
+    assert not np.allclose(rho, state_from_spec("random", {"seed": "12"}).rho)
+    for params, what in (({"seed": "-1"}, "seed"), ({"seed": "1.5"}, "seed"), ({"d": "2", "n": "11"}, "limit")):
+        with pytest.raises(ValidationError, match=what):
+            state_from_spec("random", params)
