@@ -22,3 +22,14 @@ def registered():
     from quantcorr.plugins import get_registry
 
     get_registry(reload=True)
+
+
+@pytest.fixture
+def one_torch_thread():
+    """Small tensors: one torch thread is fastest, and much faster on a shared CPU."""
+    import torch
+
+    old = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(old)

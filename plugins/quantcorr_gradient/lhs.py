@@ -163,29 +163,20 @@ class GradientLhs(Certifier):
                 and isinstance(target.measurements, (MeasurementSet, MeasurementSpace)))
 
     def _certify(self, target: Target, options: Options) -> Result:
-        from . import storage
-        from .session import Threads, trained_result
+        from .session import Threads, certify_trained
 
         assert isinstance(target, SteeringTarget) and isinstance(options, GradientOptions)
         with Threads():
             task = LhsTask(target.measurements, target.state.dims[-1], options)
-            session = task.session
             model = task.new_model()
             model.set_state(target.state)
-            tol, prod = session.tolerance(model)
-            log = session.train(model, options.seed, tol, options.checkpoint, options.resume,
-                                description="gradient-lhs", meta=task.model_meta())
-            mean, worst = session.evaluate(model)
-        unsteerable, reason = session.judge(mean, tol, prod, worst)
-        b = task.budget
-        meta = {"state": target.state.describe(), "measurements": target.measurements.name, "loss_mean": mean,
-                "loss_max": worst, "loss_product": prod, "tolerance": tol, "steps_run": log.steps_run,
-                "options": options.to_dict()}
-        path = task.save_model(model, options.model or storage.default_model_path(self.name), meta)
-        return trained_result(self.name, "steering", Verdict.UNSTEERABLE, unsteerable, reason, "lhs-model",
-                              f"LHS model ({b.hidden} {'deterministic strategies' if task.strategies else 'hidden states'}"
-                              f"{'' if task.strategies else f', order {b.order}'})", model, path, log, b,
-                              (mean, worst, tol, prod), session.device)
+            b = task.budget
+            what = (f"LHS model ({b.hidden} {'deterministic strategies' if task.strategies else 'hidden states'}"
+                    f"{'' if task.strategies else f', order {b.order}'})")
+            return certify_trained(task, model, options, solver=self.name, question="steering",
+                                   verdict=Verdict.UNSTEERABLE, kind="lhs-model", what=what,
+                                   describe={"state": target.state.describe(),
+                                             "measurements": target.measurements.name})
 
     def critical_visibility(self, family: Any, measurements: Any = None,
                             options: Options | None = None) -> "ThresholdResult":

@@ -340,21 +340,12 @@ class MeasurementSampler:
 
 def save_model(model: LhsBase, path: str | Path, meta: dict[str, Any]) -> Path:
     """Write the model (config, float64 parameters, basis) as a checksummed `storage` file."""
-    state = {k: v.detach().cpu().to(torch.float64) if v.is_floating_point() else v.detach().cpu()
-             for k, v in model.state_dict().items()}
-    return storage.save(path, "lhs-model", {"config": model.config(), "state_dict": state, "meta": meta})
+    return storage.save_model(path, "lhs-model", model, meta)
 
 
 def load_model(path: str | Path) -> tuple[LhsBase, dict[str, Any]]:
     """(model in float64 on the CPU, meta) from a model file or a gradient-lhs training checkpoint."""
-    kind, blob = storage.load(path, ("lhs-model", "checkpoint"))
-    if kind == "checkpoint":
-        meta = blob.get("meta", {})
-        if meta.get("model") != "lhs":
-            raise InputFileError(f"{path} is a training checkpoint of another model ({meta.get('model')!r}), "
-                                 "not of a gradient-lhs model")
-        blob = {"config": meta["config"], "state_dict": blob["model"], "meta": meta}
-    cfg, sd = blob["config"], blob["state_dict"]
+    cfg, sd, meta = storage.load_model_blob(path, "lhs-model")
     try:
         if cfg.get("strategies"):
             model = StrategyLhsModel(cfg["d_b"], sd["settings"].numpy(), sd["table"].numpy())
@@ -364,4 +355,4 @@ def load_model(path: str | Path) -> tuple[LhsBase, dict[str, Any]]:
         model.load_state_dict({k: v.to(torch.float64) if v.is_floating_point() else v for k, v in sd.items()})
     except (KeyError, TypeError, ValueError, RuntimeError) as exc:
         raise InputFileError(f"{path}: inconsistent gradient-lhs model ({type(exc).__name__}: {exc})") from None
-    return model, blob.get("meta", {})
+    return model, meta

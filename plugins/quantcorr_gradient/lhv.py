@@ -225,8 +225,7 @@ class GradientLhv(Certifier):
         return isinstance(m, MeasurementSet) and all(d == m.dim for d in target.state.dims)
 
     def _certify(self, target: Target, options: Options) -> Result:
-        from . import storage
-        from .session import Threads, trained_result
+        from .session import Threads, certify_trained
 
         assert isinstance(options, LhvOptions)
         with Threads():
@@ -235,22 +234,11 @@ class GradientLhv(Certifier):
             else:
                 assert isinstance(target, SteeringTarget)
                 task, base = task_for((target.state, target.measurements), options), target.state.rho
-            session = task.session
             model = task.new_model()
             task.set_target(model, base)
-            tol, prod = session.tolerance(model)
-            log = session.train(model, options.seed, tol, options.checkpoint, options.resume,
-                                description="gradient-lhv", meta=task.model_meta())
-            mean, worst = session.evaluate(model)
-        local, reason = session.judge(mean, tol, prod)
-        b = task.budget
-        meta = {"target": _describe(target), "loss_mean": mean, "loss_max": worst, "loss_product": prod,
-                "tolerance": tol, "steps_run": log.steps_run, "divergence": task.divergence,
-                "options": options.to_dict()}
-        path = task.save_model(model, options.model or storage.default_model_path(self.name), meta)
-        return trained_result(self.name, "bell", Verdict.LOCAL, local, reason, "lhv-model",
-                              f"LHV model ({b.hidden} hidden variables)", model, path, log, b,
-                              (mean, worst, tol, prod), session.device)
+            return certify_trained(task, model, options, solver=self.name, question="bell", verdict=Verdict.LOCAL,
+                                   kind="lhv-model", what=f"LHV model ({task.budget.hidden} hidden variables)",
+                                   describe={"target": _describe(target), "divergence": task.divergence})
 
     def critical_visibility(self, family: Any, measurements: Any = None,
                             options: Options | None = None) -> "ThresholdResult":

@@ -258,22 +258,13 @@ class FullSampler:
 
 def save_lhv_model(model: QubitLhvModel | TableLhvModel, path: str | Path, meta: dict[str, Any]) -> Path:
     """Write the model (config, float64 parameters) as a checksummed `storage` file."""
-    state = {k: v.detach().cpu().to(torch.float64) if v.is_floating_point() else v.detach().cpu()
-             for k, v in model.state_dict().items()}
-    return storage.save(path, "lhv-model", {"config": model.config(), "state_dict": state, "meta": meta})
+    return storage.save_model(path, "lhv-model", model, meta)
 
 
 def load_lhv_model(path: str | Path) -> tuple[QubitLhvModel | TableLhvModel, dict[str, Any]]:
     """(model in float64 on the CPU, meta) from a model file or a gradient-lhv training checkpoint."""
-    kind, blob = storage.load(path, ("lhv-model", "checkpoint"))
-    if kind == "checkpoint":
-        meta = blob.get("meta", {})
-        if meta.get("model") != "lhv":
-            raise InputFileError(f"{path} is a training checkpoint of another model ({meta.get('model')!r}), "
-                                 "not of a gradient-lhv model")
-        blob = {"config": meta.get("config"), "state_dict": blob["model"], "meta": meta}
+    cfg, sd, meta = storage.load_model_blob(path, "lhv-model")
     try:
-        cfg, sd = blob["config"], blob["state_dict"]
         if cfg["kind"] == "qubit":
             model: QubitLhvModel | TableLhvModel = QubitLhvModel(cfg["n"], cfg["hidden"], cfg["order"])
         else:
@@ -281,4 +272,4 @@ def load_lhv_model(path: str | Path) -> tuple[QubitLhvModel | TableLhvModel, dic
         model.load_state_dict(sd)
     except (KeyError, TypeError, ValueError, RuntimeError) as exc:
         raise InputFileError(f"{path}: inconsistent gradient-lhv model ({type(exc).__name__}: {exc})") from None
-    return model, blob.get("meta", {})
+    return model, meta

@@ -107,6 +107,26 @@ class Session:
         return True, f"mean test loss {mean:.3g} < tolerance {tolerance:.3g}"
 
 
+def certify_trained(task: Any, model: Any, options: TrainingOptions, *, solver: str, question: str, verdict: Any,
+                    kind: str, what: str, describe: dict[str, Any]) -> Any:
+    """One point of gradient-lhs or gradient-lhv: train `model` (its target already set) against the
+    calibrated tolerance, evaluate it on the test batch, judge it, save it (meta = `describe`, the
+    losses and the options) and return the Result of `trained_result`."""
+    from . import storage
+
+    session = task.session
+    tol, prod = session.tolerance(model)
+    log = session.train(model, options.seed, tol, options.checkpoint, options.resume, description=solver,
+                        meta=task.model_meta())
+    mean, worst = session.evaluate(model)
+    classical, reason = session.judge(mean, tol, prod, worst)
+    meta = {**describe, "loss_mean": mean, "loss_max": worst, "loss_product": prod, "tolerance": tol,
+            "steps_run": log.steps_run, "options": options.to_dict()}
+    path = task.save_model(model, options.model or storage.default_model_path(solver), meta)
+    return trained_result(solver, question, verdict, classical, reason, kind, what, model, path, log, task.budget,
+                          (mean, worst, tol, prod), session.device)
+
+
 def trained_result(solver: str, question: str, verdict: Any, claimed: bool, reason: str, kind: str, what: str,
                    model: Any, path: Any, log: TrainLog, budget: Budget, losses: tuple[float, float, float, float],
                    device: torch.device) -> Any:

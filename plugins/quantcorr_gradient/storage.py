@@ -121,6 +121,30 @@ def load(path: str | Path, kinds: str | tuple[str, ...]) -> tuple[str, dict[str,
     return kind, content
 
 
+def save_model(path: str | Path, kind: str, model: torch.nn.Module, meta: dict[str, Any]) -> Path:
+    """Write a model of `kind` ("lhs-model", "lhv-model"): its config(), its parameters in float64
+    on the CPU, and `meta`."""
+    state = {k: v.detach().cpu().to(torch.float64) if v.is_floating_point() else v.detach().cpu()
+             for k, v in model.state_dict().items()}
+    return save(path, kind, {"config": model.config(), "state_dict": state, "meta": meta})
+
+
+def load_model_blob(path: str | Path, kind: str) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """(config, state_dict, meta) of a model file of `kind` or of a training checkpoint of such a
+    model (its meta["model"] is "lhs" for "lhs-model", "lhv" for "lhv-model")."""
+    found, blob = load(path, (kind, "checkpoint"))
+    if found == "checkpoint":
+        meta = blob.get("meta", {})
+        tag = kind.split("-")[0]
+        if meta.get("model") != tag:
+            raise InputFileError(f"{path} is a training checkpoint of another model ({meta.get('model')!r}), "
+                                 f"not of a {KINDS[kind]}")
+        blob = {"config": meta.get("config"), "state_dict": blob["model"], "meta": meta}
+    if not isinstance(blob.get("config"), dict) or not isinstance(blob.get("state_dict"), dict):
+        raise InputFileError(f"{path}: inconsistent {KINDS[kind]} (no config or parameters)")
+    return blob["config"], blob["state_dict"], blob.get("meta", {})
+
+
 KEEP_MODELS = 20  # the model cache keeps the newest files only
 
 

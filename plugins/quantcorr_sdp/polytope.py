@@ -27,7 +27,7 @@ from quantcorr.assemblage import Assemblage
 from quantcorr.certifier import (Certificate, Certifier, Options, Result, Rigor, SteeringTarget, Target, Verdict,
                                  option)
 from quantcorr.errors import UnsupportedTargetError
-from quantcorr.linalg import from_gell_mann, gell_mann, partial_trace, to_gell_mann
+from quantcorr.linalg import from_gell_mann, gell_mann, partial_trace
 from quantcorr.measurements import MeasurementSet, MeasurementSpace
 from quantcorr.threshold import ThresholdResult, VisibilityFamily
 
@@ -125,12 +125,14 @@ def _icosahedral(family: VisibilityFamily) -> bool:
     from .polytope_symmetry import find_group
 
     u = directions_from_spec("icosahedron")
-    ms = MeasurementSet.from_bloch(u)
-    s0, s1 = (Assemblage.from_state(family.at(v), ms).sigma for v in (0.0, 1.0))
-    target = AffineAssemblage(to_gell_mann(s0[:, 0]), to_gell_mann(s1[:, 0]), to_gell_mann(s0[0].sum(0)),
-                              to_gell_mann(s1[0].sum(0)))
-    group = find_group(target, u, qubit_inner_states(directions_from_spec("geodesic-42")))
+    group = find_group(_pvm_target(family, u), u, qubit_inner_states(directions_from_spec("geodesic-42")))
     return group is not None and group.order == 120
+
+
+def _pvm_target(family: VisibilityFamily, directions: np.ndarray) -> AffineAssemblage:
+    """The family's assemblage for the two-outcome PVMs along `directions`, affine in v."""
+    ms = MeasurementSet.from_bloch(directions)
+    return AffineAssemblage.from_ends(*(Assemblage.from_state(family.at(v), ms).sigma for v in (0.0, 1.0)))
 
 
 def _solve_lp(target: AffineAssemblage, directions: np.ndarray, hidden: np.ndarray, v_max: float,
@@ -294,8 +296,7 @@ class PolytopeLhs(Certifier):
         else:
             hidden = (qubit_inner_states(directions_from_spec(opts.hidden)) if d_b == 2
                       else sampled_pure_states(d_b, opts.samples, opts.seed))
-            target = AffineAssemblage(to_gell_mann(t0[:, 0]), to_gell_mann(t1[:, 0]),
-                                      to_gell_mann(t0[0].sum(0)), to_gell_mann(t1[0].sum(0)))
+            target = AffineAssemblage.from_ends(t0, t1)
             sol, _ = _solve_lp(target, u, hidden, v_max, opts, info, "symmetry_order_lower")
             keep = sol.p > 0 if sol.orbits is None else np.ones(len(sol.p), bool)
             states = from_gell_mann(hidden[keep])
@@ -402,18 +403,14 @@ class PolytopeLhs(Certifier):
     def _upper(self, family: VisibilityFamily, opts: PolytopeLhsOptions) -> _End:
         d_b = family.base.dims[-1]
         u = directions_from_spec(opts.upper_polytope)
-        ms = MeasurementSet.from_bloch(u)
-        s0, s1 = (Assemblage.from_state(family.at(v), ms).sigma for v in (0.0, 1.0))
         info: dict[str, Any] = {"n_directions_upper": len(u)}
         if d_b == 2:
-            target = AffineAssemblage(to_gell_mann(s0[:, 0]), to_gell_mann(s1[:, 0]),
-                                      to_gell_mann(s0[0].sum(0)), to_gell_mann(s1[0].sum(0)))
-            cands, vert = self._outer_functionals(target, u, opts, info)
+            cands, vert = self._outer_functionals(_pvm_target(family, u), u, opts, info)
             base = {"bound_method": "outer-polytope", "outer_vertices": vert}
         else:
             from .lhs import SdpLhs
 
-            res = SdpLhs().critical_visibility(family, ms)
+            res = SdpLhs().critical_visibility(family, MeasurementSet.from_bloch(u))
             ineq = res.certificates.get("steering_inequality")
             cands = [] if ineq is None else [np.asarray(ineq["F"])]
             base = {"bound_method": "strategies"}

@@ -36,6 +36,14 @@ class AffineAssemblage:
     marg0: np.ndarray
     marg1: np.ndarray
 
+    @classmethod
+    def from_ends(cls, at0: np.ndarray, at1: np.ndarray) -> "AffineAssemblage":
+        """From the assemblage operators (m, 2, dB, dB) at v = 0 and at v = 1."""
+        from quantcorr.linalg import to_gell_mann
+
+        return cls(to_gell_mann(at0[:, 0]), to_gell_mann(at1[:, 0]), to_gell_mann(at0[0].sum(0)),
+                   to_gell_mann(at1[0].sum(0)))
+
     @property
     def n_settings(self) -> int:
         return self.first0.shape[0]

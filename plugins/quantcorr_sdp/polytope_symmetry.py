@@ -58,6 +58,7 @@ class LpGroup:
 def _point_group(points: np.ndarray) -> list[np.ndarray]:
     """All orthogonal R with R P = P for a small symmetric point set P (rows)."""
     p = np.vstack([points, -points])
+    match = _matcher(p)
     p1 = p[0]
     p2 = next(q for q in p[1:] if abs(abs(q @ p1) - 1) > 1e-6)
     base = np.linalg.inv(np.column_stack([p1, p2, np.cross(p1, p2)]))
@@ -68,7 +69,7 @@ def _point_group(points: np.ndarray) -> list[np.ndarray]:
                 continue
             for s in (1, -1):
                 r = np.column_stack([q1, q2, s * np.cross(q1, q2)]) @ base
-                if np.allclose(r @ r.T, np.eye(3), atol=1e-9) and _permutation(p @ r.T, p) is not None \
+                if np.allclose(r @ r.T, np.eye(3), atol=1e-9) and match(p @ r.T) is not None \
                         and not any(np.allclose(r, o, atol=1e-9) for o in out):
                     out.append(r)
     return out
@@ -86,14 +87,20 @@ def candidate_rotations() -> tuple[np.ndarray, ...]:
     return tuple(out)
 
 
-def _permutation(images: np.ndarray, points: np.ndarray) -> np.ndarray | None:
-    """perm with images[i] == points[perm[i]] (within SYM_TOL), or None."""
+def _matcher(points: np.ndarray):
+    """A function images -> perm with images[i] == points[perm[i]] (within SYM_TOL), or None; the
+    search tree of `points` is built once."""
     from scipy.spatial import cKDTree
 
-    dist, idx = cKDTree(points).query(images)
-    if np.max(dist) > SYM_TOL * (1 + np.max(np.abs(points))) or len(np.unique(idx)) != len(idx):
-        return None
-    return idx
+    tree, tol = cKDTree(points), SYM_TOL * (1 + np.max(np.abs(points)))
+
+    def match(images: np.ndarray) -> np.ndarray | None:
+        dist, idx = tree.query(images)
+        if np.max(dist) > tol or len(np.unique(idx)) != len(idx):
+            return None
+        return idx
+
+    return match
 
 
 def signed_targets(target: AffineAssemblage) -> tuple[np.ndarray, np.ndarray]:
@@ -111,13 +118,13 @@ def find_group(target: AffineAssemblage, directions: np.ndarray, hidden: np.ndar
         return None
     signed = np.vstack([directions, -directions])
     sig, marg = signed_targets(target)
-    bloch = hidden[:, 1:]
+    match_dirs, match_hidden = _matcher(signed), _matcher(hidden[:, 1:])
     dirs, hid, bob = [], [], []
     for r in candidate_rotations():
-        pd = _permutation(signed @ r.T, signed)
+        pd = match_dirs(signed @ r.T)
         if pd is None:
             continue
-        found = _bob_map(r, pd, sig, marg, bloch)
+        found = _bob_map(r, pd, sig, marg, hidden[:, 1:], match_hidden)
         if found is None:
             continue
         o, ph = found
@@ -130,8 +137,8 @@ def find_group(target: AffineAssemblage, directions: np.ndarray, hidden: np.ndar
     return group if _closed(group) else None
 
 
-def _bob_map(r: np.ndarray, pd: np.ndarray, sig: np.ndarray, marg: np.ndarray,
-             bloch: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+def _bob_map(r: np.ndarray, pd: np.ndarray, sig: np.ndarray, marg: np.ndarray, bloch: np.ndarray,
+             match_hidden) -> tuple[np.ndarray, np.ndarray] | None:
     """(O, hidden permutation) making (r, L = diag(1, O)) an LP symmetry, or None."""
     scale = 1 + np.max(np.abs(sig))
     if np.max(np.abs(sig[:, pd, 0] - sig[:, :, 0])) > SYM_TOL * scale:  # traces must be invariant
@@ -143,7 +150,7 @@ def _bob_map(r: np.ndarray, pd: np.ndarray, sig: np.ndarray, marg: np.ndarray,
         if np.max(np.abs(x @ o.T - y)) > SYM_TOL * scale or np.max(np.abs(marg[:, 1:] @ o.T - marg[:, 1:])) > \
                 SYM_TOL * scale:
             continue
-        ph = _permutation(bloch @ o.T, bloch)
+        ph = match_hidden(bloch @ o.T)
         if ph is not None:
             return o, ph
     return None

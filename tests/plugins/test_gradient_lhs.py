@@ -32,13 +32,7 @@ from quantcorr_gradient.trainer import TrainConfig, Trainer  # noqa: E402
 SMALL = dict(hidden=16, batch=64, test_batch=500, patience=100, progress=False)
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Small tensors: one thread is fastest, and much faster on a shared CPU."""
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(old)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def _lhs(meas, d, hidden, order, seed, context=True):

@@ -30,12 +30,7 @@ S = 1 / np.sqrt(2)
 CHSH_BOB = MeasurementSet.from_bloch(np.array([[S, 0, S], [-S, 0, S]]), "chsh-bob")
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(old)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.mark.parametrize("state", [werner(0.7), ghz(3, 0.8), w(3, 0.6)])

@@ -35,12 +35,7 @@ SQ2 = np.sqrt(2)
 TSIRELSON = np.array([1, 1, 1, -1]) / SQ2
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(old)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def chsh_behaviour(coords) -> Behaviour:

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from quantcorr.assemblage import Assemblage
-from quantcorr.linalg import haar_unitary, to_gell_mann
+from quantcorr.linalg import haar_unitary
 from quantcorr.measurements import MeasurementSet, MeasurementSpace
 from quantcorr.states import State, partially_entangled, werner
 from quantcorr.threshold import VisibilityFamily
@@ -25,8 +25,7 @@ def _target(state: State, spec: str) -> tuple[AffineAssemblage, np.ndarray]:
     u = directions_from_spec(spec)
     r = certs.safe_shrinking_factor(u)
     t0, t1 = (certs.shrunk_assemblage(rho, 2, u, "pvm", np.zeros(3), r) for rho in (fam.noise_rho, fam.base.rho))
-    return AffineAssemblage(to_gell_mann(t0[:, 0]), to_gell_mann(t1[:, 0]), to_gell_mann(t0[0].sum(0)),
-                            to_gell_mann(t1[0].sum(0))), u
+    return AffineAssemblage.from_ends(t0, t1), u
 
 
 def _rotated_phi_plus(seed: int) -> State:
@@ -77,8 +76,7 @@ def test_averaged_functional_is_invariant_and_crosses_where_the_full_one_does():
     u = directions_from_spec("icosahedron")
     ms = MeasurementSet.from_bloch(u)
     s0, s1 = (Assemblage.from_state(fam.at(v), ms).sigma for v in (0.0, 1.0))
-    target = AffineAssemblage(to_gell_mann(s0[:, 0]), to_gell_mann(s1[:, 0]), to_gell_mann(s0[0].sum(0)),
-                              to_gell_mann(s1[0].sum(0)))
+    target = AffineAssemblage.from_ends(s0, s1)
     outer = qubit_outer_vertices(directions_from_spec("geodesic-162"))
     group = find_group(target, u, bloch_coords(outer))
     assert group is not None and group.order == 120
